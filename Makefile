@@ -1,0 +1,51 @@
+# Two commands: `make run` sets everything up and starts the hotline; `make test` sets up and runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help run test setup lock bench clean
+
+help:
+	@echo "make run    - set up and start the hotline on http://127.0.0.1:$(PORT)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(BIN)/.installed: requirements.lock
+	@echo "==> creating $(VENV) from requirements.lock"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Development secrets, made once per checkout (never committed).
+instance/dev.env:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print(f'SECRET_KEY={secrets.token_hex(32)}'); print(f'HOTLINE_API_TOKEN=dev-{secrets.token_hex(16)}')" > $@
+	@echo "==> wrote development secrets to $@"
+
+run: setup instance/dev.env
+	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app init-db
+	@echo "==> hotline starting: web http://127.0.0.1:$(PORT)  (API http://127.0.0.1:$(PORT)/api/v1, health http://127.0.0.1:$(PORT)/healthz)"
+	@echo "    API token for /api/v1 is in instance/dev.env; Ctrl-C stops every process"
+	@PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.similar
+
+# Re-pin dependencies after editing requirements.in.
+lock:
+	rm -rf /tmp/hotline-lock && $(PYTHON) -m venv /tmp/hotline-lock
+	/tmp/hotline-lock/bin/pip install --quiet -r requirements.in
+	/tmp/hotline-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

@@ -1,0 +1,156 @@
+"""/api/v1: open tickets, look them up by reference, list them by phone and status."""
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
+
+from api.errors import ApiError, error_response, from_domain
+from api.serializers import ticket_json
+from hotline.citizens import normalize_phone
+from hotline.db import utcnow
+from hotline.errors import HotlineError
+from hotline.intake import IntakeRequest, open_ticket
+from hotline.models import OPEN_STATUSES, Citizen, Ticket
+from hotline.tickets import get_ticket
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Body fields and the types they must have.
+TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "location": str, "service_code": str,
+                 "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
+
+
+def services():
+    """The process's services (config, core, database)."""
+    return current_app.extensions["hotline"]
+
+
+@bp.before_request
+def require_token():
+    """Bearer token (or X-Api-Key) equal to HOTLINE_API_TOKEN."""
+    expected = services().config.api.token
+    auth = request.headers.get("Authorization", "")
+    given = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("X-Api-Key", "")
+    if not expected:
+        raise ApiError(401, "api_disabled", "the API token is not configured on this server")
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong API token")
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.field)
+
+
+@bp.errorhandler(HotlineError)
+def _domain_error(exc: HotlineError):
+    return from_domain(exc)
+
+
+def _json_body() -> dict:
+    raw = request.get_data(cache=False)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_encoding", "the body must be UTF-8") from None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        raise ApiError(400, "invalid_json", "the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+@bp.post("/tickets")
+def create_ticket():
+    """Open a ticket from text; 201 when new, 200 when the external_id was seen before."""
+    body = _json_body()
+    for name, value in body.items():
+        expected = TICKET_FIELDS.get(name)
+        if expected is None or value is None:
+            continue  # unknown fields are ignored so partners can send more
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ApiError(400, "wrong_type", f"{name} must be {'text' if expected is str else 'a number'}", name)
+    if "text" not in body or body["text"] is None:
+        raise ApiError(400, "missing_text", "text is required", "text")
+    args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
+    args.setdefault("channel", "api")
+    req = IntakeRequest(**args, actor=f"api:{args['channel']}")
+    svc = services()
+    with svc.session() as s:
+        ticket, created = open_ticket(s, req, now=utcnow(), core=svc.core)
+        payload = ticket_json(s, ticket, svc.config.app.timezone)
+    # The transaction has committed: only now is the reference told.
+    return jsonify(payload), 201 if created else 200
+
+
+@bp.get("/tickets/<reference>")
+def show_ticket(reference: str):
+    """One ticket by its reference."""
+    svc = services()
+    with svc.session() as s:
+        return jsonify(ticket_json(s, get_ticket(s, reference), svc.config.app.timezone))
+
+
+@bp.get("/tickets")
+def list_tickets():
+    """Tickets filtered by phone, status and since, newest first, paginated."""
+    svc = services()
+    cfg = svc.config.api
+    page = _int_arg("page", 1, 1, 10**6)
+    per_page = _int_arg("per_page", cfg.page_size, 1, cfg.max_page_size)
+    query = select(Ticket).order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+    phone = request.args.get("phone")
+    if phone:
+        query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(
+            Citizen.phone == normalize_phone(phone, svc.config.phone.default_region))
+    chat_id = request.args.get("chat_id")
+    if chat_id:
+        query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(Citizen.chat_id == chat_id)
+    status = request.args.get("status")
+    if status == "open":
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(Ticket.status == status)
+    since = request.args.get("since")
+    if since:
+        query = query.where(Ticket.opened_at >= _datetime_arg("since", since))
+    with svc.session() as s:
+        rows = s.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
+        items = [ticket_json(s, t, svc.config.app.timezone) for t in rows[:per_page]]
+    return jsonify({"tickets": items, "page": page, "per_page": per_page,
+                    "next_page": page + 1 if len(rows) > per_page else None})
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, "wrong_type", f"{name} must be a whole number", name) from None
+    if not low <= value <= high:
+        raise ApiError(400, "out_of_range", f"{name} must be between {low} and {high}", name)
+    return value
+
+
+def _datetime_arg(name: str, raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None:
+        try:
+            # An unencoded "+08:00" arrives as " 08:00".
+            value = datetime.fromisoformat(raw.replace(" ", "+"))
+        except ValueError:
+            raise ApiError(400, "wrong_type", f"{name} must be an ISO 8601 date or time", name) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value

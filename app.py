@@ -1,0 +1,80 @@
+"""The Flask app factory and the hotline's CLI commands (`flask --app app ...`)."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+import click
+from flask import Flask, jsonify, request
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from hotline.config import Config, load_config
+from hotline.wiring import Services, build_services
+
+log = logging.getLogger("hotline")
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    """Build the web app; gunicorn runs `app:create_app()`. Nothing starts at import."""
+    config = config or load_config()
+    services = services or build_services(config)
+    app = Flask(__name__, static_folder=None)
+    secret = config.app.secret_key
+    if not secret:
+        # Development only (production refuses to start without one): sessions last as long as the process.
+        secret = secrets.token_hex(32)
+        log.warning("SECRET_KEY is not set; using a throwaway key")
+    app.config.update(SECRET_KEY=secret, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=config.is_production, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+                      JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False
+    app.extensions["hotline"] = services
+
+    from api import bp as api_bp
+    app.register_blueprint(api_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database reachability, without auth."""
+        try:
+            with services.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means not healthy
+            log.exception("health check: database unreachable")
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        return jsonify({"status": "ok", "database": "ok"})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), exc.code
+        return exc
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # Never a stack trace to a citizen or partner: log it, answer in the channel's terms.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"code": "internal", "message": "something went wrong; please retry"}}), 500
+        return "Something went wrong; please try again.", 500
+
+    register_cli(app)
+    return app
+
+
+def register_cli(app: Flask) -> None:
+    """Commands an operator runs with `flask --app app ...`."""
+
+    @app.cli.command("init-db")
+    def init_db():
+        """Migrate the database to the latest revision and load reference data (safe to re-run)."""
+        from hotline import migrate
+        from hotline.refdata import load_reference_data
+
+        svc: Services = app.extensions["hotline"]
+        migrate.upgrade(svc.engine)
+        with svc.session() as s:
+            report = load_reference_data(s, svc.core.taxonomy)
+        click.echo(f"database ready at revision head: {report.districts} districts, {report.townships} townships, "
+                   f"{report.departments} departments, {report.service_codes} service codes")

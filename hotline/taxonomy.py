@@ -1,0 +1,160 @@
+"""The taxonomy (kinds, groups, service codes) from its data file, and keyword classification."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TAXONOMY_PATH = DATA_DIR / "taxonomy.yaml"
+
+KINDS = ("consult", "help", "complaint", "report", "suggestion")
+GROUPS = ("emergency", "utilities", "environment", "urban", "housing", "traffic", "market", "labor",
+          "education", "health", "public_order", "other")
+HANDLER_TYPES = ("township", "department", "utility")
+FALLBACK_CODE = "OTH-GEN"
+# When no kind keyword matches, a request with a problem in it is a complaint.
+DEFAULT_KIND = "complaint"
+# Ties between kind keywords go to the kind that asks the most of a unit.
+KIND_PRIORITY = ("report", "complaint", "help", "suggestion", "consult")
+
+
+@dataclass(frozen=True)
+class ServiceCodeDef:
+    """One service code as the data file defines it."""
+
+    code: str
+    group: str
+    name_zh: str
+    name_en: str
+    time_limit_class: str
+    handler_type: str
+    department_code: str
+    keywords_zh: tuple[str, ...]
+    keywords_en: tuple[str, ...]
+
+    def name(self, lang: str) -> str:
+        """The name in the citizen's language."""
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a text is about, and how sure we are (0..1)."""
+
+    kind: str
+    group: str
+    service_code: str
+    time_limit_class: str
+    confidence: float
+    matched: tuple[str, ...] = ()
+
+    @property
+    def understood(self) -> bool:
+        """A keyword or model recognised the request."""
+        return self.confidence > 0
+
+
+class _KeywordIndex:
+    """Keyword matcher: substrings for Chinese, whole words for English."""
+
+    def __init__(self, table: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]):
+        self._zh = [(kw, label) for label, (zh, _en) in table.items() for kw in zh]
+        en = [(kw.lower(), label) for label, (_zh, en_kws) in table.items() for kw in en_kws]
+        self._en_label = {kw: label for kw, label in en}
+        if en:
+            # One alternation, longest first, so "heating is cold" wins over "heating".
+            words = sorted(self._en_label, key=len, reverse=True)
+            self._en_re = re.compile(r"(?<![a-z])(" + "|".join(re.escape(w) for w in words) + r")(?![a-z])")
+        else:
+            self._en_re = None
+
+    def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Score per label: the summed length of its keywords found in text."""
+        scores: dict[str, float] = {}
+        hits: dict[str, list[str]] = {}
+        for kw, label in self._zh:
+            if kw in text:
+                scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning
+                hits.setdefault(label, []).append(kw)
+        if self._en_re is not None:
+            for m in self._en_re.finditer(text.lower()):
+                label = self._en_label[m.group(1)]
+                scores[label] = scores.get(label, 0) + len(m.group(1))
+                hits.setdefault(label, []).append(m.group(1))
+        return scores, hits
+
+
+class Taxonomy:
+    """Kinds, groups and service codes, and a keyword classifier over them."""
+
+    def __init__(self, kinds: dict, groups: dict, codes: dict[str, ServiceCodeDef]):
+        self.kinds = kinds
+        self.groups = groups
+        self.codes = codes
+        self._codes_index = _KeywordIndex({c.code: (c.keywords_zh, c.keywords_en) for c in codes.values()})
+        self._kinds_index = _KeywordIndex({
+            k: (tuple(v.get("keywords", {}).get("zh", ())), tuple(v.get("keywords", {}).get("en", ())))
+            for k, v in kinds.items()})
+
+    def get(self, code: str) -> ServiceCodeDef | None:
+        """The service code, or None."""
+        return self.codes.get(code)
+
+    def classify(self, text: str) -> Classification:
+        """Kind and service code of a free-text request by keywords (confidence 0 when nothing matched)."""
+        code_scores, code_hits = self._codes_index.scores(text)
+        kind = self.classify_kind(text)
+        if not code_scores:
+            fallback = self.codes[FALLBACK_CODE]
+            return Classification(kind, fallback.group, fallback.code, fallback.time_limit_class, 0.0)
+        # Danger outranks everything: any emergency keyword decides the group.
+        emergency = {c: s for c, s in code_scores.items() if self.codes[c].group == "emergency"}
+        pool = emergency or code_scores
+        ranked = sorted(pool.items(), key=lambda kv: (-kv[1], kv[0]))
+        best, best_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        # Margin over the runner-up, damped for single short hits.
+        confidence = round(min(1.0, best_score / 8) * (best_score / (best_score + runner_up)), 3)
+        code = self.codes[best]
+        return Classification(kind, code.group, code.code, code.time_limit_class, confidence,
+                              tuple(code_hits[best]))
+
+    def classify_kind(self, text: str) -> str:
+        """The request kind by keywords; a complaint when nothing says otherwise."""
+        scores, _ = self._kinds_index.scores(text)
+        if not scores:
+            return DEFAULT_KIND
+        return max(scores, key=lambda k: (scores[k], -KIND_PRIORITY.index(k)))
+
+
+def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
+    """Read and check the taxonomy data file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    kinds = raw["kinds"]
+    groups = raw["groups"]
+    if tuple(kinds) != KINDS and set(kinds) != set(KINDS):
+        raise ValueError(f"{path}: kinds must be exactly {KINDS}")
+    if set(groups) != set(GROUPS):
+        raise ValueError(f"{path}: groups must be exactly {GROUPS}")
+    codes: dict[str, ServiceCodeDef] = {}
+    for item in raw["service_codes"]:
+        code = str(item["code"])
+        if code in codes:
+            raise ValueError(f"{path}: service code {code} appears twice")
+        if item["group"] not in groups:
+            raise ValueError(f"{path}: {code} has unknown group {item['group']}")
+        if item["handler"] not in HANDLER_TYPES:
+            raise ValueError(f"{path}: {code} has unknown handler {item['handler']}")
+        kws = item.get("keywords") or {}
+        codes[code] = ServiceCodeDef(
+            code=code, group=item["group"], name_zh=item["zh"], name_en=item["en"],
+            time_limit_class=item["time_limit"], handler_type=item["handler"],
+            department_code=item["department"],
+            keywords_zh=tuple(kws.get("zh") or ()), keywords_en=tuple(kws.get("en") or ()))
+    if FALLBACK_CODE not in codes:
+        raise ValueError(f"{path}: the catch-all code {FALLBACK_CODE} is missing")
+    return Taxonomy(kinds, groups, codes)

@@ -1,0 +1,40 @@
+"""Build the long-lived services one process needs from its config: the one wiring every entrypoint uses."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.config import Config
+from hotline.core import Core, build_core
+from hotline.db import make_engine, make_session_factory, session_scope
+
+
+@dataclass
+class Services:
+    """Config, core, database and ports of one process."""
+
+    config: Config
+    core: Core
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work that commits on success."""
+        with session_scope(self.sessions) as s:
+            yield s
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def build_services(config: Config) -> Services:
+    """Everything an entrypoint needs, built once at start-up."""
+    db = config.database
+    engine = make_engine(db.url, echo=db.echo, pool_size=db.pool_size)
+    return Services(config=config, core=build_core(config), engine=engine, sessions=make_session_factory(engine))

@@ -1,0 +1,123 @@
+"""Shared fixtures: config, the core, databases (SQLite and the real PostgreSQL), the app and its client."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hotline import migrate
+from hotline.core import build_core
+from hotline.db import Base
+from hotline.refdata import load_reference_data
+from hotline.wiring import build_services
+from tests.helpers import API_TOKEN, make_config
+
+pytest_plugins = ["tests.fakes.plugin"]
+
+# PostgreSQL on these machines: trust auth, database `test`; tests make and drop their own database.
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REFERENCE_TABLES = {"districts", "townships", "departments", "service_codes"}
+
+
+@pytest.fixture(scope="session")
+def config():
+    """Config without a database of its own, for pure tests."""
+    return make_config()
+
+
+@pytest.fixture(scope="session")
+def core(config):
+    """Taxonomy, gazetteer and config, loaded once."""
+    return build_core(config)
+
+
+def _postgres_database():
+    """Create a fresh PostgreSQL database; fail in CI and skip elsewhere when the server is missing."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        message = f"PostgreSQL at {PG_ADMIN_URL} is not usable: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return admin, name, url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated-from-nothing database URL on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.db'}"
+        return
+    admin, name, url = _postgres_database()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def services(database_url):
+    """Services on a migrated database with reference data loaded."""
+    svc = build_services(make_config(database_url))
+    migrate.upgrade(svc.engine)
+    with svc.session() as s:
+        load_reference_data(s, svc.core.taxonomy)
+    yield svc
+    svc.dispose()
+
+
+def clear_activity(engine) -> None:
+    """Empty every table but the reference data."""
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def db(services):
+    """Services on a clean database for one test."""
+    clear_activity(services.engine)
+    return services
+
+
+@pytest.fixture
+def session(db):
+    """A session the test commits or discards itself."""
+    s = db.sessions()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def app(db):
+    """The Flask app on the clean database."""
+    from app import create_app
+    application = create_app(db.config, services=db)
+    application.testing = True
+    return application
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def auth():
+    """Headers with the API token."""
+    return {"Authorization": f"Bearer {API_TOKEN}"}
+
