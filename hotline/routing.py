@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pypinyin import lazy_pinyin
+from itertools import islice, product
+
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from hotline.taxonomy import DATA_DIR, ServiceCodeDef
 
@@ -69,6 +71,13 @@ def to_pinyin(name: str) -> str:
     return "".join(lazy_pinyin(name)).lower()
 
 
+def pinyin_variants(name: str, limit: int = 16) -> set[str]:
+    """Every reading of a name with polyphonic characters (朝阳: zhaoyang and chaoyang), capped at limit."""
+    readings = pinyin(name, style=Style.NORMAL, heteronym=True)
+    variants = {"".join(combo).lower() for combo in islice(product(*readings), limit)}
+    return variants | {to_pinyin(name)}
+
+
 def strip_township_suffix(name: str) -> str:
     """回龙观街道 -> 回龙观, 金海湖地区 -> 金海湖."""
     for suffix in TOWNSHIP_SUFFIXES:
@@ -103,12 +112,14 @@ class Gazetteer:
             short = strip_township_suffix(p.township_name)
             for name in {p.township_name, short}:
                 g.zh_townships.setdefault(name, set()).add(p.township_code)
-            g.en_townships.setdefault(to_pinyin(short), set()).add(p.township_code)
+            for variant in pinyin_variants(short):
+                g.en_townships.setdefault(variant, set()).add(p.township_code)
         for code, name in districts.items():
             short = name[:-1] if name.endswith(DISTRICT_SUFFIX) else name
             for n in {name, short}:
                 g.zh_districts.setdefault(n, set()).add(code)
-            g.en_districts.setdefault(to_pinyin(short), set()).add(code)
+            for variant in pinyin_variants(short):
+                g.en_districts.setdefault(variant, set()).add(code)
         for lm in landmarks:
             code = str(lm["township_code"])
             if code not in places:

@@ -1,6 +1,7 @@
 """The taxonomy (kinds, groups, service codes) from its data file, and keyword classification."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ FALLBACK_CODE = "OTH-GEN"
 DEFAULT_KIND = "complaint"
 # Ties between kind keywords go to the kind that asks the most of a unit.
 KIND_PRIORITY = ("report", "complaint", "help", "suggestion", "consult")
+# The fuzzy matcher needs about two rare shared bigrams to say anything, and is never as sure as a keyword.
+FUZZY_MIN_SCORE = 5.0
+FUZZY_MAX_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,44 @@ class _KeywordIndex:
         return scores, hits
 
 
+_EN_WORD = re.compile(r"[a-z]+")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# English words too common to tell codes apart.
+_STOPWORDS = frozenset("a an the is are was of in on at to for and or my our no not there has have it its "
+                       "been i we me you they this that with from by be".split())
+
+
+def features(text: str) -> set[str]:
+    """Chinese character bigrams and English words: what the fuzzy matcher compares."""
+    out = {m for m in _EN_WORD.findall(text.lower()) if m not in _STOPWORDS and len(m) > 2}
+    for run in _CJK_RUN.findall(text):
+        out.update(run[i:i + 2] for i in range(len(run) - 1))
+    return out
+
+
+class _ProfileIndex:
+    """Fuzzy fallback: shared bigrams/words with each code's names and keywords, weighted by rarity (IDF)."""
+
+    def __init__(self, codes: dict[str, "ServiceCodeDef"]):
+        self._profiles = {c.code: features(" ".join((c.name_zh, c.name_en) + c.keywords_zh + c.keywords_en))
+                          for c in codes.values()}
+        df: dict[str, int] = {}
+        for feats in self._profiles.values():
+            for f in feats:
+                df[f] = df.get(f, 0) + 1
+        n = len(self._profiles)
+        self._idf = {f: math.log(n / d) for f, d in df.items()}
+
+    def best(self, text: str) -> tuple[str | None, float, float]:
+        """The best code, its score, and the runner-up's score."""
+        mine = features(text)
+        scores = sorted(((sum(self._idf[f] for f in mine & p), code) for code, p in self._profiles.items()),
+                        reverse=True)
+        if not scores or scores[0][0] == 0:
+            return None, 0.0, 0.0
+        return scores[0][1], scores[0][0], scores[1][0] if len(scores) > 1 else 0.0
+
+
 class Taxonomy:
     """Kinds, groups and service codes, and a keyword classifier over them."""
 
@@ -96,6 +138,7 @@ class Taxonomy:
         self.groups = groups
         self.codes = codes
         self._codes_index = _KeywordIndex({c.code: (c.keywords_zh, c.keywords_en) for c in codes.values()})
+        self._profiles = _ProfileIndex(codes)
         self._kinds_index = _KeywordIndex({
             k: (tuple(v.get("keywords", {}).get("zh", ())), tuple(v.get("keywords", {}).get("en", ())))
             for k, v in kinds.items()})
@@ -109,8 +152,7 @@ class Taxonomy:
         code_scores, code_hits = self._codes_index.scores(text)
         kind = self.classify_kind(text)
         if not code_scores:
-            fallback = self.codes[FALLBACK_CODE]
-            return Classification(kind, fallback.group, fallback.code, fallback.time_limit_class, 0.0)
+            return self._fuzzy(text, kind)
         # Danger outranks everything: any emergency keyword decides the group.
         emergency = {c: s for c, s in code_scores.items() if self.codes[c].group == "emergency"}
         pool = emergency or code_scores
@@ -122,6 +164,17 @@ class Taxonomy:
         code = self.codes[best]
         return Classification(kind, code.group, code.code, code.time_limit_class, confidence,
                               tuple(code_hits[best]))
+
+    def _fuzzy(self, text: str, kind: str) -> Classification:
+        """No keyword matched: rare shared bigrams/words decide, with a confidence capped below an exact hit."""
+        code, score, runner_up = self._profiles.best(text)
+        if code is None or score < FUZZY_MIN_SCORE:
+            fallback = self.codes[FALLBACK_CODE]
+            return Classification(kind, fallback.group, fallback.code, fallback.time_limit_class, 0.0)
+        confidence = round(FUZZY_MAX_CONFIDENCE * min(1.0, score / (2 * FUZZY_MIN_SCORE))
+                           * (score / (score + runner_up)), 3)
+        c = self.codes[code]
+        return Classification(kind, c.group, c.code, c.time_limit_class, confidence)
 
     def classify_kind(self, text: str) -> str:
         """The request kind by keywords; a complaint when nothing says otherwise."""
