@@ -292,3 +292,47 @@ class User(Base):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallbackRequest(Base):
+    """A citizen asked to be called back (IVR, bot or agent): delay, window, attempts (Amazon Connect's model)."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callbacks_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    citizen_id: Mapped[Optional[int]] = mapped_column(ForeignKey("citizens.id"))
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
+    conversation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("conversations.id"))
+    source: Mapped[str] = mapped_column(String(8))  # ivr | bot | agent
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Local wall-clock window in the hotline's zone, "HH:MM"; empty means any time outside quiet hours.
+    window_start: Mapped[str] = mapped_column(String(5), default="")
+    window_end: Mapped[str] = mapped_column(String(5), default="")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    retry_delay_s: Mapped[int] = mapped_column(Integer, default=600)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | calling | done | failed | cancelled
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """Something a person must see in the console: a reminder, breach, escalation or delivery failure."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_audience", "audience_type", "audience_code", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who it is for: a unit (township/department code), a district's supervisors, the city supervisors, or one user.
+    audience_type: Mapped[str] = mapped_column(String(12))  # unit | district | city | user
+    audience_code: Mapped[Optional[str]] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder | breach | escalation | undeliverable | whistle | chat
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

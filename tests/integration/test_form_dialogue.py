@@ -1,0 +1,71 @@
+"""The built-in dialogue: asks only for what is missing and files the ticket; status by reference."""
+from sqlalchemy import func, select
+
+from hotline.conversations import find_or_create_conversation
+from hotline.dialogue import FormDialogue
+from hotline.models import Ticket
+from tests.helpers import at
+
+NOW = at("2026-11-28 02:00")
+
+
+def talk(db, session, conv, *texts, phone=None):
+    dialogue = FormDialogue(db.core)
+    out = []
+    for t in texts:
+        out.append(dialogue.respond(session, conv, t, now=NOW, phone=phone))
+        session.commit()
+    return out
+
+
+def test_a_complete_sms_files_a_ticket_at_once(db, session):
+    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
+    (r,) = talk(db, session, conv, "望京街道小区停水了，一直没有水", phone="+8613800138000")
+    assert r.ticket is not None and r.ticket.group == "utilities" and r.ticket.township_code == "110105026"
+    assert r.ticket.reference in r.replies[0].text and "自来水" in r.replies[0].text
+    assert len(r.replies[0].text) <= 134  # two UCS-2 SMS segments
+
+
+def test_a_missing_place_is_asked_for_and_then_filed(db, session):
+    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
+    first, second = talk(db, session, conv, "路灯坏了好几天了", "回龙观", phone="+8613800138000")
+    assert first.ticket is None and "哪里" in first.replies[0].text
+    assert second.ticket.township_code == "110114011" and second.ticket.group == "urban"
+
+
+def test_web_chat_without_a_phone_asks_how_to_call_back(db, session):
+    conv, _ = find_or_create_conversation(session, channel="web", external_id="chat-1", now=NOW, lang="en")
+    a, b, c = talk(db, session, conv, "There is no water in my building", "Wangjing, Chaoyang", "13800138000")
+    assert "Where" in a.replies[0].text and "mobile" in b.replies[0].text
+    assert c.ticket.callback_phone == "+8613800138000" and c.ticket.lang == "en"
+    assert "reference" in c.replies[0].text
+
+
+def test_an_emergency_is_filed_at_once_with_the_110_message(db, session):
+    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
+    (r,) = talk(db, session, conv, "楼道里燃气泄漏了", phone="+8613800138000")
+    assert r.ticket.time_limit_class == "emergency"
+    assert "110" in r.replies[0].text and r.ticket.reference in r.replies[0].text
+
+
+def test_asking_for_a_human_hands_off(db, session):
+    conv, _ = find_or_create_conversation(session, channel="web", external_id="chat-2", now=NOW, lang="zh")
+    (r,) = talk(db, session, conv, "转人工")
+    assert r.handoff and conv.status == "handed_off"
+
+
+def test_a_reference_number_gets_its_status(db, session):
+    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
+    (filed,) = talk(db, session, conv, "望京小区停水了", phone="+8613800138000")
+    conv2, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="en")
+    (r,) = talk(db, session, conv2, f"status {filed.ticket.reference}")
+    assert filed.ticket.reference in r.replies[0].text and "dispatched" in r.replies[0].text
+    (nf,) = talk(db, session, conv2, "status 2633299999")
+    assert "No ticket" in nf.replies[0].text
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_a_second_complaint_in_the_same_thread_is_a_new_ticket(db, session):
+    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
+    a, b = talk(db, session, conv, "望京小区停水了", "望京路灯坏了", phone="+8613800138000")
+    assert a.ticket.id != b.ticket.id
