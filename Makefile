@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test setup lock bench clean
+.PHONY: help run test setup browser lock bench clean
 
 help:
 	@echo "make run    - set up and start the hotline on http://127.0.0.1:$(PORT)"
@@ -22,6 +22,16 @@ $(BIN)/.installed: requirements.lock
 
 setup: $(BIN)/.installed
 
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	@echo "==> installing Debian's chromium and CJK fonts for the browser tests"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+
+browser: $(CHROMIUM)
+
 # Development secrets, made once per checkout (never committed).
 instance/dev.env:
 	@mkdir -p instance
@@ -34,7 +44,7 @@ run: setup instance/dev.env
 	@echo "    API token for /api/v1 is in instance/dev.env; Ctrl-C stops every process"
 	@PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start
 
-test: setup
+test: setup browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.db import make_engine, make_session_factory, session_scope
+from hotline.dialogue import Dialogue, make_dialogue
+from hotline.telephony import Telephony, make_telephony
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Services:
     core: Core
     engine: Engine
     sessions: sessionmaker[Session]
+    telephony: Telephony
+    dialogue: Dialogue
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -37,4 +41,9 @@ def build_services(config: Config) -> Services:
     """Everything an entrypoint needs, built once at start-up."""
     db = config.database
     engine = make_engine(db.url, echo=db.echo, pool_size=db.pool_size)
-    return Services(config=config, core=build_core(config), engine=engine, sessions=make_session_factory(engine))
+    core = build_core(config)
+    tw = config.twilio
+    # Without credentials this is the dev outbox: nothing leaves the machine.
+    telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number)
+    return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
+                    telephony=telephony, dialogue=make_dialogue(core))
