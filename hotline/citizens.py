@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.errors import InvalidInput, InvalidPhone
@@ -31,23 +31,18 @@ def find_or_create_citizen(session: Session, *, now: datetime, phone: str | None
                            chat_id: str | None = None, lang: str | None = None) -> Citizen | None:
     """The citizen with this E.164 phone or chat id, created on first contact; None when neither is given."""
     if phone:
-        where = Citizen.phone == phone
+        key, values = Citizen.phone, {"phone": phone}
     elif chat_id:
         if len(chat_id) > MAX_CHAT_ID:
             raise InvalidInput(f"chat_id longer than {MAX_CHAT_ID} characters", field="chat_id")
-        where = Citizen.chat_id == chat_id
+        key, values = Citizen.chat_id, {"chat_id": chat_id}
     else:
         return None
-    citizen = session.scalars(select(Citizen).where(where)).first()
-    if citizen is not None:
-        if lang and citizen.lang != lang:
-            citizen.lang = lang  # the language they used last is the one they get next time
-        return citizen
-    citizen = Citizen(phone=phone, chat_id=None if phone else chat_id, lang=lang or "zh", created_at=now)
-    try:
-        # A savepoint, so a concurrent first contact from the same number does not spoil our transaction.
-        with session.begin_nested():
-            session.add(citizen)
-    except IntegrityError:
-        citizen = session.scalars(select(Citizen).where(where)).one()
-    return citizen
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One statement, safe under concurrency: insert, or on conflict keep the row and remember the language
+    # they used last (it is the one they get next time).
+    stmt = insert(Citizen).values(**values, lang=lang or "zh", sms_opted_out=False, created_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key], set_={"lang": func.coalesce(lang, Citizen.lang)} if lang else {key.key: key})
+    return session.scalars(stmt.returning(Citizen), execution_options={"populate_existing": True}).one()

@@ -107,11 +107,15 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
         elif assignment.unit_type == "city":
             triage_reason = "unlocated"
 
+    args = dict(now=now, text=text, lang=lang, phone=phone, callback=callback, code=code, kind=kind,
+                confidence=confidence, classified_by=classified_by, location=location, assignment=assignment,
+                triage_reason=triage_reason)
+    if not req.external_id:
+        return _insert(session, req, core, **args), True
     try:
+        # A savepoint only where a concurrent retry of the same message can collide.
         with session.begin_nested():
-            ticket = _insert(session, req, core, now=now, text=text, lang=lang, phone=phone, callback=callback,
-                             code=code, kind=kind, confidence=confidence, classified_by=classified_by,
-                             location=location, assignment=assignment, triage_reason=triage_reason)
+            ticket = _insert(session, req, core, **args)
     except IntegrityError:
         # A concurrent retry of the same message won the race: answer with its ticket.
         existing = find_existing(session, req.channel, req.external_id)

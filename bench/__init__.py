@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figure beside the ceiling or peer measured in the same run."""
