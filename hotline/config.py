@@ -71,6 +71,20 @@ class TwilioConfig:
     gather_language_en: str = "en-US"
     agent_number: str = ""
     http_timeout_s: float = 10.0
+    api_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class IvrConfig:
+    """The voice menu and the SMS channel (ivr/)."""
+
+    gather_timeout_s: int = 6
+    voicemail_max_s: int = 120
+    dial_timeout_s: int = 20
+    agent_queue: str = "hotline"
+    callback_delay_s: int = 0
+    sms_thread_hours: float = 24.0
+    emergency_service_code: str = "EMG-FIRE"
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,172 @@ class SimilarConfig:
     max_candidates: int = 200
 
 
+ASSESSED_CLOCKS = ("sign_for", "first_contact", "feedback")
+RATES = ("response", "resolution", "satisfaction")
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    """考评: how the three rates, the composite score, hotspots and surge alerts are computed."""
+
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {"response": 10, "resolution": 45, "satisfaction": 45})
+    response_clocks: tuple[str, ...] = ("sign_for", "first_contact")
+    count_basically_satisfied: bool = True
+    timezone: str = "Asia/Shanghai"
+    hotspot_min_tickets: int = 3
+    hotspot_limit: int = 50
+    surge_baseline_weeks: int = 8
+    surge_sigmas: float = 3.0
+    surge_min_tickets: int = 5
+
+    def __post_init__(self) -> None:
+        for name in self.weights:
+            if name not in RATES:
+                raise ConfigError(f"assessment.weights.{name}: unknown rate (use {', '.join(RATES)})")
+        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+            raise ConfigError("assessment.weights: weights must be >= 0 and add up to more than 0")
+        if not self.response_clocks:
+            raise ConfigError("assessment.response_clocks: list at least one clock")
+        for clock in self.response_clocks:
+            if clock not in ASSESSED_CLOCKS:
+                raise ConfigError(f"assessment.response_clocks: unknown clock {clock!r} "
+                                  f"(use {', '.join(ASSESSED_CLOCKS)})")
+        if self.surge_baseline_weeks < 2:
+            raise ConfigError("assessment.surge_baseline_weeks: needs at least 2 weeks")
+        try:
+            import zoneinfo
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"assessment.timezone: unknown time zone {self.timezone!r}") from exc
+
+
+# Who an escalation step tells: the unit holding the ticket (its head), the district supervisors, the city.
+LADDER_AUDIENCES = ("unit", "district", "city")
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """The scheduler process (callbacks/): how often it sweeps and how much it sends at once."""
+
+    sweep_interval_s: float = 1.0
+    batch_size: int = 200
+    pool_size: int = 32
+    misfire_grace_s: int = 300
+    claim_lease_s: float = 60.0
+    lock_file: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("sweep_interval_s", "batch_size", "pool_size", "misfire_grace_s", "claim_lease_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"scheduler.{name}: must be positive")
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    """Reminders to the assigned unit before a clock runs out."""
+
+    fractions: tuple[float, ...] = (0.5, 0.8)
+    sms: bool = True
+
+    def __post_init__(self) -> None:
+        if any(not 0 < f < 1 for f in self.fractions) or list(self.fractions) != sorted(set(self.fractions)):
+            raise ConfigError("reminders.fractions: numbers between 0 and 1, ascending, e.g. [0.5, 0.8]")
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """One rung of the escalation ladder: who is told, how long after the deadline."""
+
+    to: str = "unit"
+    after_hours: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.to not in LADDER_AUDIENCES:
+            raise ConfigError(f"escalation: step 'to' must be one of {', '.join(LADDER_AUDIENCES)}, got {self.to!r}")
+        if self.after_hours < 0:
+            raise ConfigError("escalation: after_hours must be 0 or more")
+
+
+@dataclass(frozen=True)
+class EscalationConfig:
+    """吹哨 up the ladder when a clock is missed, per clock."""
+
+    sign_for: tuple[LadderStep, ...] = (LadderStep("district", 0.0),)
+    first_contact: tuple[LadderStep, ...] = (LadderStep("unit", 0.0),)
+    feedback: tuple[LadderStep, ...] = (LadderStep("unit", 0.0), LadderStep("district", 4.0),
+                                        LadderStep("city", 24.0))
+    sms: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("sign_for", "first_contact", "feedback"):
+            hours = [step.after_hours for step in getattr(self, name)]
+            if hours != sorted(hours):
+                raise ConfigError(f"escalation.{name}: steps must be in order of after_hours")
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    """Sending queued SMS and calls: retries and status callbacks."""
+
+    max_attempts: int = 6
+    backoff_base_s: float = 30.0
+    backoff_max_s: float = 3600.0
+    status_callbacks: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.backoff_base_s <= 0 or self.backoff_max_s < self.backoff_base_s:
+            raise ConfigError("outbox: max_attempts >= 1 and 0 < backoff_base_s <= backoff_max_s")
+
+
+@dataclass(frozen=True)
+class QuietHoursConfig:
+    """No SMS or calls in these local hours, except for emergencies."""
+
+    start: str = "22:00"
+    end: str = "08:00"
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            hh, sep, mm = value.partition(":")
+            if not (sep and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60 and len(mm) == 2):
+                raise ConfigError(f"quiet_hours.{name}: expected HH:MM, got {value!r}")
+
+
+@dataclass(frozen=True)
+class FollowupConfig:
+    """回访: the satisfaction survey after a ticket is answered."""
+
+    channel: str = "call"
+    delay_after_resolve_minutes: float = 0.0
+    max_call_attempts: int = 3
+    call_retry_minutes: float = 60.0
+    sms_answer_hours: float = 72.0
+    call_timeout_s: int = 30
+
+    def __post_init__(self) -> None:
+        if self.channel not in ("call", "sms"):
+            raise ConfigError(f"followup.channel: call or sms, got {self.channel!r}")
+        if self.max_call_attempts < 0 or self.call_retry_minutes <= 0 or self.sms_answer_hours <= 0:
+            raise ConfigError("followup: max_call_attempts >= 0, call_retry_minutes and sms_answer_hours > 0")
+
+
+@dataclass(frozen=True)
+class CallbacksConfig:
+    """Callbacks a citizen asked for (Amazon Connect's model)."""
+
+    max_attempts: int = 3
+    retry_delay_s: int = 600
+    agent_ring_s: int = 30
+    citizen_ring_s: int = 30
+    answer_wait_s: int = 900
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or self.retry_delay_s <= 0:
+            raise ConfigError("callbacks: max_attempts >= 1 and retry_delay_s > 0")
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting of the hotline."""
@@ -112,9 +292,18 @@ class Config:
     api: ApiConfig = field(default_factory=ApiConfig)
     phone: PhoneConfig = field(default_factory=PhoneConfig)
     twilio: TwilioConfig = field(default_factory=TwilioConfig)
+    ivr: IvrConfig = field(default_factory=IvrConfig)
     rasa: RasaConfig = field(default_factory=RasaConfig)
     time_limits: TimeLimitsConfig = field(default_factory=TimeLimitsConfig)
     similar: SimilarConfig = field(default_factory=SimilarConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
+    followup: FollowupConfig = field(default_factory=FollowupConfig)
+    callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
+    assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
 
     @property
     def is_production(self) -> bool:
@@ -133,6 +322,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "TWILIO_AUTH_TOKEN": "twilio.auth_token",
     "TWILIO_PHONE_NUMBER": "twilio.phone_number",
     "TWILIO_AGENT_NUMBER": "twilio.agent_number",
+    "TWILIO_API_BASE_URL": "twilio.api_base_url",
     "RASA_URL": "rasa.url",
 }
 

@@ -129,6 +129,9 @@ class Ticket(Base):
         Index("ix_tickets_similar", "service_code", "township_code", "opened_at"),
         Index("ix_tickets_unit_status", "unit_code", "status"),
         Index("ix_tickets_status_opened", "status", "opened_at"),
+        # Assessment (kpis.py): follow-ups answered in a month; tickets opened in a period (hotspots).
+        Index("ix_tickets_followed_up", "followed_up_at"),
+        Index("ix_tickets_opened", "opened_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -204,14 +207,26 @@ class TicketEvent(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
 
+# Partial-index predicates; queries repeat them literally so both databases use the index.
+UNPLANNED_SQL = "stage = 0 AND next_action_at IS NOT NULL"
+SMS_SURVEY_SQL = "clock = 'followup' AND state = 'pending' AND stage IN (3, 4)"
+
+
 class Deadline(Base):
     """One clock of one ticket; the scheduler sweeps rows whose next_action_at has come."""
 
     __tablename__ = "deadlines"
     __table_args__ = (
         UniqueConstraint("ticket_id", "clock"),
+        # Assessment (kpis.py): one clock falling due in a month, across all tickets.
+        Index("ix_deadlines_clock_due", "clock", "due_at", "ticket_id"),
         Index("ix_deadlines_due", "next_action_at", postgresql_where=text("next_action_at IS NOT NULL"),
               sqlite_where=text("next_action_at IS NOT NULL")),
+        # The scheduler plans reminders for clocks (re)started with stage 0 (callbacks/, hotline/escalation.py).
+        Index("ix_deadlines_unplanned", "id", postgresql_where=text(UNPLANNED_SQL), sqlite_where=text(UNPLANNED_SQL)),
+        # Follow-up surveys waiting for an SMS answer, looked up on every inbound SMS (hotline/followups.py).
+        Index("ix_deadlines_sms_survey", "ticket_id", postgresql_where=text(SMS_SURVEY_SQL),
+              sqlite_where=text(SMS_SURVEY_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
@@ -222,7 +237,10 @@ class Deadline(Base):
     met_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # When the scheduler should next look at this row (reminder, breach, escalation step); NULL = nothing to do.
     next_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    stage: Mapped[int] = mapped_column(Integer, default=0)  # how far through reminders and the ladder
+    # How far through reminders and the ladder: 0 = not yet planned by the scheduler (a writer that
+    # (re)starts a clock sets 0), n >= 1 = planned with n - 1 actions done. The follow-up clock's stages
+    # are in hotline/followups.py.
+    stage: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
 
