@@ -40,6 +40,7 @@ instance/dev.env:
 
 run: setup instance/dev.env
 	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app init-db
+	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app seed-demo --if-development
 	@echo "==> hotline starting: web http://127.0.0.1:$(PORT)  (API http://127.0.0.1:$(PORT)/api/v1, health http://127.0.0.1:$(PORT)/healthz)"
 	@echo "    API token for /api/v1 is in instance/dev.env; Ctrl-C stops every process"
 	@PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start

@@ -1,0 +1,137 @@
+"""Who may do what in the console: roles, the access decorator, and the row scope every ticket query uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Callable
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from hotline.models import Ticket, Whistle
+
+AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN = "agent", "handler", "department", "supervisor", "admin"
+ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN)
+ROLE_LABELS = {AGENT: "Intake agent (话务员)", HANDLER: "Unit handler (承办单位)",
+               DEPARTMENT: "Summoned department (报到部门)", SUPERVISOR: "Supervisor (督办)", ADMIN: "Administrator"}
+# Roles that work tickets; admins manage users and reference data only.
+TICKET_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
+# Roles that must call the citizen, so they see the whole number.
+PHONE_ROLES = (AGENT, HANDLER, SUPERVISOR)
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in person, detached from any session (Flask-Login's user object)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit_type: str | None
+    unit_code: str | None
+    active: bool
+    session_token: str
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated users are logged out on their next request."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Id plus a fragment of the password hash: a password change ends every old session."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this person."""
+        return f"user:{self.id}"
+
+    @property
+    def sees_phone(self) -> bool:
+        """Whether this role must call citizens and so sees their full number."""
+        return self.role in PHONE_ROLES
+
+    def has(self, *roles: str) -> bool:
+        """The user holds one of these roles."""
+        return self.role in roles
+
+
+def roles_required(*roles: str) -> Callable:
+    """Route decorator: signed in, and one of `roles` (403 otherwise). Reusable by every console page."""
+    def decorate(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def whistled_ticket_ids(department_code: str):
+    """Ids of tickets that summoned this department (a subquery)."""
+    return select(Whistle.ticket_id).where(Whistle.department_code == department_code)
+
+
+def ticket_scope(user: ConsoleUser) -> ColumnElement[bool]:
+    """The tickets this user may see, as a WHERE clause; every ticket query in the console applies it."""
+    if user.role in (AGENT, SUPERVISOR):
+        if user.role == SUPERVISOR and user.unit_type == "district" and user.unit_code:
+            return Ticket.district_code == user.unit_code
+        return true()
+    if not user.unit_code:
+        return false()
+    if user.role == HANDLER:
+        own = and_(Ticket.unit_type == user.unit_type, Ticket.unit_code == user.unit_code)
+        if user.unit_type == "department":
+            return or_(own, Ticket.id.in_(whistled_ticket_ids(user.unit_code)))
+        return own
+    if user.role == DEPARTMENT:
+        return Ticket.id.in_(whistled_ticket_ids(user.unit_code))
+    return false()
+
+
+def holds(user: ConsoleUser, ticket: Ticket) -> bool:
+    """The user's unit is the one that must act on the ticket (or the user supervises)."""
+    if user.role == SUPERVISOR:
+        return True
+    return user.role == HANDLER and ticket.unit_type == user.unit_type and ticket.unit_code == user.unit_code
+
+
+def answers_whistle(user: ConsoleUser, whistle: Whistle) -> bool:
+    """The user's department is the one a whistle summoned."""
+    if user.role == SUPERVISOR:
+        return True
+    return (user.role == DEPARTMENT or (user.role == HANDLER and user.unit_type == "department")) \
+        and whistle.department_code == user.unit_code
+
+
+def notification_audiences(user: ConsoleUser) -> list[tuple[str, str | None]]:
+    """The (audience_type, audience_code) pairs whose notifications this user reads."""
+    pairs: list[tuple[str, str | None]] = [("user", str(user.id))]
+    if user.role in (HANDLER, DEPARTMENT) and user.unit_code:
+        pairs.append(("unit", user.unit_code))
+    if user.role == SUPERVISOR:
+        if user.unit_type == "district" and user.unit_code:
+            pairs.append(("district", user.unit_code))
+        else:
+            pairs.append(("city", None))
+    if user.role == AGENT:
+        pairs.append(("city", None))
+    return pairs
+
+
+# Navigation: (label, endpoint, roles). Other parts of the app add their pages with register_nav().
+NAV: list[tuple[str, str, tuple[str, ...]]] = []
+
+
+def register_nav(label: str, endpoint: str, roles: tuple[str, ...]) -> None:
+    """Add a link to the console's top navigation for these roles (idempotent)."""
+    if not any(e == endpoint for _, e, _ in NAV):
+        NAV.append((label, endpoint, tuple(roles)))

@@ -1,0 +1,106 @@
+"""WTForms for the console; every form carries the CSRF token (Flask-WTF)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from console.access import ROLES
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class ActionForm(FlaskForm):
+    """A bare action button (sign, report in, take over): only the CSRF token."""
+
+
+class NoteForm(FlaskForm):
+    """Free text for a note, contact record, resolution, return reason or reopen reason."""
+
+    text = TextAreaField("Text", validators=[Optional(), Length(max=4000)])
+    override_reason = StringField("Override reason", validators=[Optional(), Length(max=1000)])
+
+
+class ClassifyForm(FlaskForm):
+    """A new service code (and optionally kind)."""
+
+    service_code = SelectField("Service code", validators=[DataRequired()], validate_choice=False)
+    kind = SelectField("Kind", validators=[Optional()], validate_choice=False)
+
+
+class DispatchForm(FlaskForm):
+    """Where a ticket goes: 'township:CODE' or 'department:CODE'."""
+
+    unit = SelectField("Unit", validators=[DataRequired()], validate_choice=False)
+    text = TextAreaField("Note or reason", validators=[Optional(), Length(max=4000)])
+
+
+class WhistleForm(FlaskForm):
+    """Departments to summon, each with its own request (parallel lists)."""
+
+    departments = SelectMultipleField("Departments", validate_choice=False)
+    requests = TextAreaField("Requests", validators=[Optional()])
+
+
+class MergeForm(FlaskForm):
+    """The master ticket's reference."""
+
+    master = StringField("Master reference", validators=[DataRequired(), Length(max=16)])
+
+
+class SmsForm(FlaskForm):
+    """An SMS to the citizen, through the outbox."""
+
+    body = TextAreaField("Message", validators=[DataRequired(), Length(max=670)])
+    nonce = HiddenField()
+
+
+class CallbackForm(FlaskForm):
+    """A callback the hotline promises the citizen."""
+
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+    window_start = StringField("From (HH:MM)", validators=[Optional(), Regexp(r"^\d\d:\d\d$")])
+    window_end = StringField("To (HH:MM)", validators=[Optional(), Regexp(r"^\d\d:\d\d$")])
+    nonce = HiddenField()
+
+
+class OpenTicketForm(FlaskForm):
+    """A ticket opened by the agent from a live chat or a call."""
+
+    text = TextAreaField("What the citizen reports", validators=[DataRequired(), Length(max=4000)])
+    location = StringField("Where", validators=[Optional(), Length(max=400)])
+    service_code = SelectField("Service code", validators=[Optional()], validate_choice=False)
+    phone = StringField("Phone", validators=[Optional(), Length(max=32)])
+
+
+class ReplyForm(FlaskForm):
+    """One chat reply."""
+
+    body = TextAreaField("Reply", validators=[DataRequired(), Length(max=2000)])
+
+
+class UserForm(FlaskForm):
+    """A new console user."""
+
+    username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64),
+                                                   Regexp(r"^[A-Za-z0-9_.-]+$", message="letters, digits, _ . -")])
+    display_name = StringField("Name", validators=[Optional(), Length(max=80)])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    unit = SelectField("Unit", validators=[Optional()], validate_choice=False)
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=256)])
+
+
+class UserEditForm(FlaskForm):
+    """Role, unit, active flag and an optional new password for an existing user."""
+
+    display_name = StringField("Name", validators=[Optional(), Length(max=80)])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    unit = SelectField("Unit", validators=[Optional()], validate_choice=False)
+    active = BooleanField("Active")
+    password = PasswordField("New password", validators=[Optional(), Length(min=10, max=256)])

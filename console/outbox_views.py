@@ -1,0 +1,19 @@
+"""The outbox page: every SMS and call the hotline owes, labelled NOT SENT when Twilio is not configured."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+
+from console import bp, queries
+from console.access import ADMIN, AGENT, SUPERVISOR, roles_required
+from console.web import services
+
+
+@bp.get("/outbox")
+@roles_required(AGENT, SUPERVISOR, ADMIN)
+def outbox():
+    """Newest outbound messages and their outcome."""
+    with services().session() as s:
+        rows = queries.outbox(s)
+    return render_template("console/outbox.html", rows=rows, dev=not services().config.twilio.account_sid,
+                           show_phone=current_user.sees_phone)

@@ -1,0 +1,441 @@
+"""Queues, the ticket page and every action on a ticket; each action is one core use case."""
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from console import bp, queries
+from console.access import (AGENT, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, ConsoleUser, answers_whistle,
+                            holds, roles_required, ticket_scope)
+from console.forms import (ActionForm, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
+                           OpenTicketForm, SmsForm, WhistleForm)
+from console.web import done, fail, now, services
+from hotline import outbox, tickets, triage
+from hotline.citizens import normalize_phone
+from hotline.errors import HotlineError, InvalidInput
+from hotline.intake import IntakeRequest, open_ticket
+from hotline.models import (DISPATCHED, FOLLOWED_UP, IN_PROGRESS, NEW, OPEN_STATUSES, REOPENED, RESOLVED,
+                            RETURNED, SIGNED, CallbackRequest, Department, Ticket, Whistle)
+from sqlalchemy import select
+
+INTAKE_ROLES = (AGENT, SUPERVISOR)
+
+
+def actions_for(user: ConsoleUser, ticket: Ticket) -> set[str]:
+    """The actions this user may take on this ticket now (templates show them, routes enforce them)."""
+    s = ticket.status
+    acts: set[str] = set()
+    is_open = s in OPEN_STATUSES
+    if user.role in INTAKE_ROLES:
+        if is_open:
+            acts |= {"classify", "merge"}
+        if s in (NEW, RETURNED, REOPENED):
+            acts.add("dispatch")
+        if s == NEW:
+            acts.add("answer")
+    if holds(user, ticket):
+        if s == DISPATCHED:
+            acts.add("sign")
+        if s in (SIGNED, IN_PROGRESS, REOPENED):
+            acts |= {"contact", "resolve"}
+        if s in (DISPATCHED, SIGNED, IN_PROGRESS) and user.role == HANDLER:
+            acts.add("return")
+        if s in (SIGNED, IN_PROGRESS) and ticket.unit_type == "township":
+            acts.add("whistle")
+    if user.role in (AGENT, SUPERVISOR) or holds(user, ticket):
+        if is_open or s in (RESOLVED, FOLLOWED_UP):
+            acts |= {"sms", "callback"}
+    if user.role == SUPERVISOR:
+        if is_open:
+            acts.add("reassign")
+            if s not in (NEW, RETURNED):
+                acts.add("to_triage")
+        if s in (RESOLVED, FOLLOWED_UP, "closed"):
+            acts.add("reopen")
+        if s in (RESOLVED, FOLLOWED_UP):
+            acts.add("close")
+    if is_open or s in (RESOLVED, FOLLOWED_UP):
+        acts.add("note")  # anyone who may see the ticket may add to its history
+    return acts
+
+
+def _units():
+    """Townships and departments for dispatch menus, read once per process (reference data)."""
+    cache = current_app.extensions.get("console_units")
+    if cache is None:
+        with services().session() as s:
+            cache = queries.unit_choices(s)
+        current_app.extensions["console_units"] = cache
+    return cache
+
+
+def _service_choices():
+    tax = services().core.taxonomy
+    return [(c.code, f"{c.code} · {c.name_zh} / {c.name_en}") for c in sorted(tax.codes.values(), key=lambda c: c.code)]
+
+
+def _parse_unit(value: str) -> tuple[str, str]:
+    unit_type, _, code = (value or "").partition(":")
+    towns, depts = _units()
+    if unit_type not in ("township", "department") or value not in {v for v, _ in towns + depts}:
+        raise InvalidInput("choose a township or department from the list", field="unit")
+    return unit_type, code
+
+
+@bp.get("/tickets")
+@roles_required(*TICKET_ROLES)
+def queue():
+    """The queue: filters, counts by status, and the time left on each ticket's next clock."""
+    args = request.args
+    try:
+        page = max(1, min(int(args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    view = "triage" if args.get("view") == "triage" and current_user.role in INTAKE_ROLES else "all"
+    status = args.get("status", "open")
+    if status not in ("open", "any") + queries.FILTER_STATUSES:
+        status = "open"
+    f = queries.QueueFilters(view=view, status=status, group=args.get("group", "")[:24],
+                             township=args.get("township", "")[:12], channel=args.get("channel", "")[:8],
+                             overdue=args.get("overdue") == "1", q=args.get("q", "").strip()[:40], page=page)
+    phone = None
+    if f.q and not f.q.upper().startswith(("T", "W")):
+        try:
+            phone = normalize_phone(f.q, services().config.phone.default_region)
+        except HotlineError:
+            phone = None
+    with services().session() as s:
+        data = queries.queue(s, current_user, f, now=now(), phone=phone)
+        if f.q and data.total == 1 and len(data.rows) == 1 and data.rows[0].ticket.reference == f.q.upper():
+            return redirect(url_for("console.ticket", ticket_id=data.rows[0].ticket.id))
+    towns, _ = _units()
+    return render_template("console/queue.html", data=data, f=f, groups=services().core.taxonomy.groups,
+                           towns=towns, channels=queries.CHANNELS, statuses=queries.FILTER_STATUSES,
+                           now=now())
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@roles_required(*TICKET_ROLES)
+def ticket(ticket_id: int):
+    """One ticket: citizen, transcript, recording, photos, place, cluster, history, clocks and the allowed actions."""
+    with services().session() as s:
+        page = queries.ticket_page(s, current_user, ticket_id, now=now())
+        if page is None:
+            abort(404)
+        acts = actions_for(current_user, page.ticket)
+        my_whistles = [w for w in page.ticket.whistles if answers_whistle(current_user, w) and w.done_at is None]
+    towns, depts = _units()
+    classify = ClassifyForm()
+    classify.service_code.choices = _service_choices()
+    classify.service_code.data = page.ticket.service_code
+    return render_template(
+        "console/ticket.html", p=page, t=page.ticket, acts=acts, my_whistles=my_whistles, now=now(),
+        show_phone=current_user.sees_phone, classify=classify, kinds=services().core.taxonomy.kinds,
+        dispatch=DispatchForm(), towns=towns, depts=depts, note=NoteForm(), action=ActionForm(),
+        whistle=WhistleForm(), merge=MergeForm(), sms=SmsForm(nonce=uuid.uuid4().hex),
+        callback=CallbackForm(nonce=uuid.uuid4().hex),
+        suggested=triage.suggested_unit(page.ticket, services().core),
+        summonable=[(v.split(":", 1)[1], label) for v, label in depts])
+
+
+def _act(ticket_id: int, action: str, work):
+    """Load the visible ticket (404), check the action is allowed (403), run `work`, commit, go back."""
+    target = url_for("console.ticket", ticket_id=ticket_id)
+    try:
+        with services().session() as s:
+            t = queries.visible_ticket(s, current_user, ticket_id)
+            if t is None:
+                abort(404)
+            if action not in actions_for(current_user, t):
+                abort(403)
+            message = work(s, t)
+    except HotlineError as exc:
+        return fail(exc, target)
+    return done(message, target)
+
+
+def _text() -> str:
+    return (request.form.get("text") or "").strip()
+
+
+@bp.post("/tickets/<int:ticket_id>/sign")
+@roles_required(HANDLER, SUPERVISOR)
+def sign(ticket_id: int):
+    """签收."""
+    return _act(ticket_id, "sign", lambda s, t: (tickets.sign(s, t, actor=current_user.actor, now=now()),
+                                                  "Signed for (签收).")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/contact")
+@roles_required(HANDLER, SUPERVISOR)
+def contact(ticket_id: int):
+    """Record contact with the citizen."""
+    return _act(ticket_id, "contact", lambda s, t: (tickets.contact(s, t, actor=current_user.actor, now=now(),
+                                                                    note=_text()), "Contact recorded.")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@roles_required(*TICKET_ROLES)
+def note(ticket_id: int):
+    """A note in the history."""
+    return _act(ticket_id, "note", lambda s, t: (tickets.add_note(s, t, note=_text(), actor=current_user.actor,
+                                                                  now=now()), "Note added.")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@roles_required(HANDLER, SUPERVISOR, DEPARTMENT)
+def resolve(ticket_id: int):
+    """Record the result; a supervisor may override outstanding whistles with a reason."""
+    override = (request.form.get("override_reason") or "").strip() or None
+    if override and current_user.role != SUPERVISOR:
+        abort(403)
+
+    def work(s, t):
+        tickets.resolve(s, t, resolution=_text(), actor=current_user.actor, now=now(), override_reason=override)
+        return "Resolved; the follow-up (回访) will ask the citizen." + (" (override recorded)" if override else "")
+    return _act(ticket_id, "resolve", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/return")
+@roles_required(HANDLER)
+def return_ticket(ticket_id: int):
+    """退单 with a reason."""
+    return _act(ticket_id, "return", lambda s, t: (tickets.return_ticket(s, t, reason=_text(),
+                                                                         actor=current_user.actor, now=now()),
+                                                    "Returned to the hotline (退单).")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/whistle")
+@roles_required(HANDLER, SUPERVISOR)
+def whistle(ticket_id: int):
+    """吹哨: summon departments, one request each."""
+    codes = request.form.getlist("department")
+    texts = request.form.getlist("request")
+    summons = [(c.strip(), (r or "").strip()) for c, r in zip(codes, texts) if c.strip()]
+
+    def work(s, t):
+        if not summons:
+            raise InvalidInput("choose at least one department", field="department")
+        known = set(s.scalars(select(Department.code).where(Department.code.in_([c for c, _ in summons]))))
+        for code, req in summons:
+            if code not in known:
+                raise InvalidInput(f"unknown department {code}", field="department")
+            if not req:
+                raise InvalidInput(f"write what {code} must do", field="request")
+        if len({c for c, _ in summons}) != len(summons):
+            raise InvalidInput("each department once", field="department")
+        tickets.blow_whistle(s, t, summons=summons, actor=current_user.actor, now=now())
+        return f"Whistle blown (吹哨): {', '.join(c for c, _ in summons)} summoned."
+    return _act(ticket_id, "whistle", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/classify")
+@roles_required(*INTAKE_ROLES)
+def classify(ticket_id: int):
+    """Correct the service code (and kind)."""
+    code = request.form.get("service_code", "")
+    kind = request.form.get("kind") or None
+    return _act(ticket_id, "classify", lambda s, t: (triage.reclassify(
+        s, t, service_code=code, kind=kind, core=services().core, actor=current_user.actor, now=now()),
+        f"Classified as {code}.")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/dispatch")
+@roles_required(*INTAKE_ROLES)
+def dispatch(ticket_id: int):
+    """派单 to a township or department."""
+    def work(s, t):
+        unit_type, code = _parse_unit(request.form.get("unit", ""))
+        tickets.dispatch(s, t, unit_type=unit_type, unit_code=code, actor=current_user.actor, now=now(),
+                         limits=services().config.time_limits, note=_text())
+        return f"Dispatched to {code} (派单)."
+    return _act(ticket_id, "dispatch", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/reassign")
+@roles_required(SUPERVISOR)
+def reassign(ticket_id: int):
+    """A supervisor moves an open ticket to another unit."""
+    def work(s, t):
+        unit_type, code = _parse_unit(request.form.get("unit", ""))
+        triage.reassign(s, t, unit_type=unit_type, unit_code=code, reason=_text(), actor=current_user.actor,
+                        now=now(), limits=services().config.time_limits)
+        return f"Reassigned to {code}."
+    return _act(ticket_id, "reassign", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/to-triage")
+@roles_required(SUPERVISOR)
+def to_triage(ticket_id: int):
+    """Back to the intake desk."""
+    return _act(ticket_id, "to_triage", lambda s, t: (triage.send_back_to_triage(
+        s, t, reason=_text(), actor=current_user.actor, now=now()), "Sent back to triage.")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/answer")
+@roles_required(*INTAKE_ROLES)
+def answer(ticket_id: int):
+    """A consultation answered directly at intake."""
+    def work(s, t):
+        if not _text():
+            raise InvalidInput("write the answer given", field="text")
+        tickets.answer_directly(s, t, answer=_text(), actor=current_user.actor, now=now())
+        return "Answered and resolved."
+    return _act(ticket_id, "answer", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+@roles_required(*INTAKE_ROLES)
+def merge(ticket_id: int):
+    """Fold a duplicate into its master ticket."""
+    ref = (request.form.get("master") or "").strip().upper()
+
+    def work(s, t):
+        master = s.scalars(select(Ticket).where(Ticket.reference == ref)).first()
+        if master is None:
+            raise InvalidInput(f"no ticket {ref}", field="master")
+        tickets.merge(s, t, master, actor=current_user.actor, now=now())
+        return f"Merged into {master.reference}."
+    return _act(ticket_id, "merge", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/reopen")
+@roles_required(SUPERVISOR)
+def reopen(ticket_id: int):
+    """Back to the unit that had it."""
+    return _act(ticket_id, "reopen", lambda s, t: (tickets.reopen(s, t, reason=_text() or "reopened by supervisor",
+                                                                  actor=current_user.actor, now=now()),
+                                                    "Reopened.")[1])
+
+
+@bp.post("/tickets/<int:ticket_id>/close")
+@roles_required(SUPERVISOR)
+def close(ticket_id: int):
+    """Close a resolved ticket."""
+    return _act(ticket_id, "close", lambda s, t: (tickets.close(s, t, actor=current_user.actor, now=now()),
+                                                  "Closed.")[1])
+
+
+def _citizen_phone(s, t: Ticket) -> str:
+    if t.callback_phone:
+        return t.callback_phone
+    if t.citizen is not None and t.citizen.phone:
+        return t.citizen.phone
+    raise InvalidInput("this citizen left no phone number", field="phone")
+
+
+@bp.post("/tickets/<int:ticket_id>/sms")
+@roles_required(AGENT, HANDLER, SUPERVISOR)
+def sms(ticket_id: int):
+    """Reply to the citizen by SMS through the outbox (opt-outs are honoured there)."""
+    body = (request.form.get("body") or "").strip()
+    nonce = (request.form.get("nonce") or "")[:40] or uuid.uuid4().hex
+
+    def work(s, t):
+        if not body:
+            raise InvalidInput("the message is empty", field="body")
+        if len(body) > 670:
+            raise InvalidInput("an SMS reply has at most 670 characters (10 segments)", field="body")
+        msg = outbox.enqueue(s, key=f"console-sms:{t.id}:{nonce}", kind="sms", to=_citizen_phone(s, t), now=now(),
+                             body=body, purpose="reply", ticket_id=t.id)
+        tickets.record_event(s, t, actor=current_user.actor, action="sms_reply", now=now(), note=body,
+                             data={"outbound_id": msg.id, "status": msg.status})
+        if msg.status == "suppressed":
+            return "Not sent: the citizen has opted out of SMS (退订). Call instead."
+        if not services().config.twilio.account_sid:
+            return "SMS queued in the dev outbox (NOT SENT: no Twilio credentials)."
+        return "SMS queued for sending."
+    return _act(ticket_id, "sms", work)
+
+
+@bp.post("/tickets/<int:ticket_id>/callback")
+@roles_required(AGENT, HANDLER, SUPERVISOR)
+def callback(ticket_id: int):
+    """Promise the citizen a call back; the scheduler places it."""
+    nonce = (request.form.get("nonce") or "")[:40] or uuid.uuid4().hex
+
+    def work(s, t):
+        key = f"console-callback:{t.id}:{nonce}"
+        if s.scalar(select(CallbackRequest.id).where(CallbackRequest.idempotency_key == key)) is not None:
+            return "Callback already requested."
+        triage.request_callback(s, phone=_citizen_phone(s, t), now=now(), reason=request.form.get("reason", ""),
+                                ticket=t, lang=t.lang, citizen_id=t.citizen_id,
+                                window_start=request.form.get("window_start", "").strip(),
+                                window_end=request.form.get("window_end", "").strip(), idempotency_key=key,
+                                actor=current_user.actor)
+        return "Callback requested; the scheduler will place the call."
+    return _act(ticket_id, "callback", work)
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@roles_required(*INTAKE_ROLES)
+def new_ticket():
+    """An agent opens a ticket for a caller (channel 'agent')."""
+    form = OpenTicketForm()
+    form.service_code.choices = [("", "— classify automatically —")] + _service_choices()
+    if form.validate_on_submit():
+        req = IntakeRequest(text=form.text.data, channel="agent", phone=form.phone.data or None,
+                            location=form.location.data or None, service_code=form.service_code.data or None,
+                            actor=current_user.actor)
+        try:
+            with services().session() as s:
+                t, _ = open_ticket(s, req, now=now(), core=services().core)
+                ticket_id, ref = t.id, t.reference
+        except HotlineError as exc:
+            return fail(exc, url_for("console.new_ticket"))
+        return done(f"Ticket {ref} opened; tell the citizen this reference.", url_for("console.ticket", ticket_id=ticket_id))
+    return render_template("console/new_ticket.html", form=form)
+
+
+@bp.get("/whistles")
+@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+def whistles():
+    """Whistles addressed to my department: report in (报到), then report done."""
+    open_only = request.args.get("all") != "1"
+    with services().session() as s:
+        rows = queries.whistles_for(s, current_user, open_only=open_only, now=now())
+    return render_template("console/whistles.html", rows=rows, open_only=open_only, now=now(), action=ActionForm(),
+                           colour=queries.clock_colour)
+
+
+def _whistle_act(whistle_id: int, work):
+    """Load a whistle of a visible ticket (404), check it summoned the user's department (403), run `work`."""
+    target = url_for("console.whistles")
+    try:
+        with services().session() as s:
+            w = s.scalars(select(Whistle).join(Ticket, Ticket.id == Whistle.ticket_id)
+                          .where(Whistle.id == whistle_id, ticket_scope(current_user))).first()
+            if w is None:
+                abort(404)
+            if not answers_whistle(current_user, w):
+                abort(403)
+            if request.form.get("back") == "ticket":
+                target = url_for("console.ticket", ticket_id=w.ticket_id)
+            message = work(s, w)
+    except HotlineError as exc:
+        return fail(exc, target)
+    return done(message, target)
+
+
+@bp.post("/whistles/<int:whistle_id>/report-in")
+@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+def report_in(whistle_id: int):
+    """报到: the summoned department acknowledges."""
+    return _whistle_act(whistle_id, lambda s, w: (tickets.report_in(s, w, actor=current_user.actor, now=now()),
+                                                  "Reported in (报到).")[1])
+
+
+@bp.post("/whistles/<int:whistle_id>/done")
+@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+def report_done(whistle_id: int):
+    """The summoned department's part is done."""
+    def work(s, w):
+        if w.done_at is not None:
+            raise InvalidInput("this part is already reported done", field="text")
+        if not _text():
+            raise InvalidInput("say what was done", field="text")
+        tickets.report_done(s, w, note=_text(), actor=current_user.actor, now=now())
+        return "Reported done; the township can now close its part."
+    return _whistle_act(whistle_id, work)

@@ -1,0 +1,99 @@
+"""User management (supervisors and admins) and the reference units and codes (admins)."""
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from console import bp
+from console.access import ADMIN, SUPERVISOR, roles_required
+from console.forms import UserEditForm, UserForm
+from console.users import check_unit, create_user, set_password
+from console.web import done, fail, now, services
+from hotline.errors import HotlineError, InvalidInput
+from hotline.models import Department, District, ServiceCode, Township, User
+
+
+def _unit_choices(s):
+    districts = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(select(District.code, District.name)
+                                                                            .order_by(District.code)).all()]
+    from console.tickets_views import _units
+    towns, depts = _units()
+    return [("", "— none (agent, admin, city supervisor) —")] + districts + towns + depts
+
+
+def _split_unit(value: str) -> tuple[str | None, str | None]:
+    unit_type, _, code = (value or "").partition(":")
+    return (unit_type or None), (code or None)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(SUPERVISOR, ADMIN)
+def users():
+    """List users and create one."""
+    form = UserForm()
+    with services().session() as s:
+        form.unit.choices = _unit_choices(s)
+        if form.validate_on_submit():
+            unit_type, unit_code = _split_unit(form.unit.data)
+            if form.role.data == ADMIN and current_user.role != ADMIN:
+                abort(403)  # only an admin makes another admin
+            try:
+                with s.begin_nested():
+                    create_user(s, username=form.username.data, password=form.password.data, role=form.role.data,
+                                unit_type=unit_type, unit_code=unit_code, display_name=form.display_name.data or "",
+                                now=now())
+                s.commit()
+            except HotlineError as exc:
+                return fail(exc, url_for("console.users"))
+            return done(f"User {form.username.data} created.", url_for("console.users"))
+        rows = s.scalars(select(User).order_by(User.role, User.username)).all()
+    status = 400 if request.method == "POST" else 200
+    return render_template("console/users.html", rows=rows, form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(SUPERVISOR, ADMIN)
+def user_edit(user_id: int):
+    """Change a user's role, unit, name, password or active flag."""
+    with services().session() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            abort(404)
+        if user.role == ADMIN and current_user.role != ADMIN:
+            abort(403)
+        form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+        form.unit.choices = _unit_choices(s)
+        if request.method == "GET":
+            form.unit.data = f"{user.unit_type}:{user.unit_code}" if user.unit_code else ""
+        if form.validate_on_submit():
+            if form.role.data == ADMIN and current_user.role != ADMIN:
+                abort(403)
+            try:
+                if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
+                    raise InvalidInput("you cannot demote or deactivate yourself", field="role")
+                unit_type, unit_code = check_unit(s, form.role.data, *_split_unit(form.unit.data))
+                user.role, user.unit_type, user.unit_code = form.role.data, unit_type, unit_code
+                user.display_name = form.display_name.data or ""
+                user.active = bool(form.active.data)
+                if form.password.data:
+                    set_password(user, form.password.data)
+                s.commit()
+            except HotlineError as exc:
+                s.rollback()
+                return fail(exc, url_for("console.user_edit", user_id=user_id))
+            return done(f"User {user.username} saved.", url_for("console.users"))
+        return render_template("console/user_edit.html", user=user, form=form)
+
+
+@bp.get("/units")
+@roles_required(ADMIN)
+def units():
+    """Units and service codes as loaded from the reference data files."""
+    with services().session() as s:
+        depts = s.scalars(select(Department).order_by(Department.type, Department.code)).all()
+        towns = s.execute(select(District.code, District.name, func.count(Township.code))
+                          .outerjoin(Township, Township.district_code == District.code)
+                          .group_by(District.code, District.name).order_by(District.code)).all()
+        codes = s.scalars(select(ServiceCode).order_by(ServiceCode.code)).all()
+    return render_template("console/units.html", depts=depts, towns=towns, codes=codes)

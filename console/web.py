@@ -1,0 +1,149 @@
+"""Console plumbing shared by its views: services, the clock, CSRF, Flask-Login and template helpers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+
+from console import bp
+from console.access import NAV, ROLE_LABELS, ConsoleUser
+from hotline.db import utcnow
+from hotline.deadlines import local
+from hotline.errors import HotlineError
+from hotline.models import User
+from hotline.privacy import mask_phone
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "console.login"
+login_manager.login_message = "Please sign in to use the console."
+login_manager.session_protection = "strong"
+
+
+def services():
+    """The process's services (config, core, database, telephony)."""
+    return current_app.extensions["hotline"]
+
+
+def now() -> datetime:
+    """The console's clock; tests replace it with app.extensions['console_clock']."""
+    clock = current_app.extensions.get("console_clock")
+    return clock() if clock else utcnow()
+
+
+def to_console_user(user: User) -> ConsoleUser:
+    """A detached snapshot of the user row for Flask-Login."""
+    return ConsoleUser(id=user.id, username=user.username, display_name=user.display_name or user.username,
+                       role=user.role, unit_type=user.unit_type, unit_code=user.unit_code, active=user.active,
+                       session_token=user.password_hash[-12:])
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> ConsoleUser | None:
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    with services().session() as s:
+        row = s.get(User, int(ident))
+        if row is None or not row.active or row.password_hash[-12:] != token:
+            return None
+        return to_console_user(row)
+
+
+@bp.before_request
+def _protect_forms():
+    # Every state-changing console request carries the CSRF token (forms as a field, fetch() as a header).
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+@bp.after_request
+def _no_store(response):
+    # Pages show citizens' data: keep them out of shared caches and the back-button cache after logout.
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+        "script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": {"code": "csrf", "message": "the page expired; reload it"}}, 400
+    return render_template("console/error.html", title="Form expired",
+                           message="This form expired or was sent from elsewhere. Go back, reload the page "
+                                   "and try again."), 400
+
+
+@bp.errorhandler(403)
+def _forbidden(exc):
+    return render_template("console/error.html", title="Not allowed",
+                           message="Your role does not allow this page or action."), 403
+
+
+@bp.errorhandler(404)
+def _not_found(exc):
+    return render_template("console/error.html", title="Not found",
+                           message="There is nothing here, or it is not yours to see."), 404
+
+
+def fail(exc: HotlineError, target: str):
+    """Tell the user why the core refused, and go back to the page they came from."""
+    flash(exc.message, "error")
+    return redirect(target, code=303)
+
+
+def done(message: str, target: str):
+    """Confirm an action and go back (303 so a reload does not resubmit)."""
+    flash(message, "ok")
+    return redirect(target, code=303)
+
+
+def safe_next(default: str) -> str:
+    """The `next` target if it stays on this site, else the default."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def register_template_helpers(app) -> None:
+    """Filters and globals the console templates use."""
+    tz = app.extensions["hotline"].config.app.timezone
+
+    @app.template_filter("localtime")
+    def _localtime(moment, fmt="%Y-%m-%d %H:%M"):
+        return local(moment, tz).strftime(fmt) if moment else ""
+
+    @app.template_filter("masked")
+    def _masked(phone):
+        return mask_phone(phone)
+
+    @app.template_filter("duration")
+    def _duration(delta):
+        seconds = int(delta.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        seconds = abs(seconds)
+        days, rem = divmod(seconds, 86400)
+        hours, rem = divmod(rem, 3600)
+        minutes = rem // 60
+        if days:
+            return f"{sign}{days}d {hours}h"
+        if hours:
+            return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{minutes}m"
+
+    @app.context_processor
+    def _console_globals():
+        # Available to any page that extends console/base.html, the console's own or another part's.
+        user = current_user if current_user.is_authenticated else None
+        nav = [(label, endpoint) for label, endpoint, roles in NAV if user and user.role in roles]
+        return {"console_user": user, "console_nav": nav, "role_labels": ROLE_LABELS,
+                "dev_outbox": not services().config.twilio.account_sid}
