@@ -34,6 +34,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from api import bp as api_bp
     app.register_blueprint(api_bp)
 
+    from ivr import bp as ivr_bp
+    app.register_blueprint(ivr_bp)
+
     import console
     console.init_app(app)
 
@@ -63,6 +66,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return "Something went wrong; please try again.", 500
 
     register_cli(app)
+    from console import assessment_cli  # kpis and demo-data commands (issue 7)
+    assessment_cli.register(app)
     return app
 
 
