@@ -49,10 +49,12 @@ def record_message(session: Session, conversation: Conversation, *, direction: s
                                                          Message.external_id == external_id)).first()
         if existing is not None:
             return existing, False
-    msg = Message(conversation=conversation, channel=conversation.channel, direction=direction, sender=sender,
-                  external_id=external_id, body=body, media=media or [], created_at=now)
     try:
         with session.begin_nested():
+            # Built inside the savepoint: begin_nested() flushes first, and a message already appended to
+            # conversation.messages but not yet added would be flushed half-made (SAWarning).
+            msg = Message(conversation=conversation, channel=conversation.channel, direction=direction,
+                          sender=sender, external_id=external_id, body=body, media=media or [], created_at=now)
             session.add(msg)
     except IntegrityError:
         existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
