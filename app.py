@@ -34,6 +34,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from api import bp as api_bp
     app.register_blueprint(api_bp)
 
+    from webchat import bp as webchat_bp
+    app.register_blueprint(webchat_bp)
+
     from ivr import bp as ivr_bp
     app.register_blueprint(ivr_bp)
 

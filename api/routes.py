@@ -22,6 +22,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Body fields and the types they must have.
 TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "location": str, "service_code": str,
                  "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
+# A model's prediction (the bot): the group, and how sure it is; the code inside the group is picked here.
+HINT_FIELDS = {"group": str, "group_confidence": (int, float)}
 
 
 def services():
@@ -71,7 +73,7 @@ def create_ticket():
     """Open a ticket from text; 201 when new, 200 when the external_id was seen before."""
     body = _json_body()
     for name, value in body.items():
-        expected = TICKET_FIELDS.get(name)
+        expected = TICKET_FIELDS.get(name) or HINT_FIELDS.get(name)
         if expected is None or value is None:
             continue  # unknown fields are ignored so partners can send more
         if not isinstance(value, expected) or isinstance(value, bool):
@@ -80,8 +82,10 @@ def create_ticket():
         raise ApiError(400, "missing_text", "text is required", "text")
     args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
     args.setdefault("channel", "api")
-    req = IntakeRequest(**args, actor=f"api:{args['channel']}")
     svc = services()
+    if body.get("group") is not None and not args.get("service_code"):
+        args["classification"] = _group_hint(svc, args["text"], body["group"], body.get("group_confidence", 1.0))
+    req = IntakeRequest(**args, actor=f"api:{args['channel']}")
     with svc.session() as s:
         ticket, created = open_ticket(s, req, now=utcnow(), core=svc.core)
         payload = ticket_json(s, ticket, svc.config.app.timezone)
@@ -125,6 +129,15 @@ def list_tickets():
         items = [ticket_json(s, t, svc.config.app.timezone) for t in rows[:per_page]]
     return jsonify({"tickets": items, "page": page, "per_page": per_page,
                     "next_page": page + 1 if len(rows) > per_page else None})
+
+
+def _group_hint(svc, text: str, group: str, confidence: float):
+    """The classification a model's group implies (the code inside the group by keywords)."""
+    if group not in svc.core.taxonomy.groups:
+        raise ApiError(400, "unknown_group", f"group must be one of {', '.join(svc.core.taxonomy.groups)}", "group")
+    if not 0 <= confidence <= 1:
+        raise ApiError(400, "out_of_range", "group_confidence must be between 0 and 1", "group_confidence")
+    return svc.core.taxonomy.classify_in_group(text if isinstance(text, str) else "", group, float(confidence))
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

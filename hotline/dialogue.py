@@ -5,10 +5,16 @@ continues here, so nobody's complaint is lost because a service is down.
 """
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
+import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Callable, Protocol
+
+import requests
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -17,8 +23,10 @@ from hotline.core import Core
 from hotline.errors import InvalidInput, TicketNotFound
 from hotline.intake import IntakeRequest, open_ticket
 from hotline.models import Conversation, Ticket
-from hotline.taxonomy import Classification
+from hotline.taxonomy import Classification, Taxonomy
 from hotline.tickets import get_ticket
+
+log = logging.getLogger(__name__)
 
 REFERENCE_RE = re.compile(r"(?<!\d)(\d{10})(?!\d)")  # 11 digits is a mobile number, not a reference
 HUMAN_WORDS = ("人工", "转人工", "真人", "客服", "human", "agent", "operator", "real person")
@@ -242,6 +250,246 @@ class FormDialogue:
         return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)
 
 
-def make_dialogue(core: Core) -> Dialogue:
-    """The dialogue the channels use: the built-in form flow (the bot issue puts Rasa in front of it)."""
-    return FormDialogue(core)
+# ---------------------------------------------------------------------------------------------------------------
+# Rasa: the bot in bot/, reached over HTTP. Its custom payloads under "hotline" are the only Rasa vocabulary that
+# crosses into the app (see bot/domain.yml); everything else stays in bot/.
+
+DENY_WORDS = ("不", "否", "不是", "不对", "no", "nope")
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+class RasaClient:
+    """HTTP to the Rasa server, with a short back-off after a failure so a dead server costs no time."""
+
+    def __init__(self, url: str, timeout_s: float, *, retry_after_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic, http: requests.Session | None = None):
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+        self.retry_after_s = retry_after_s
+        self.clock = clock
+        self.http = http or requests.Session()
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        """False for a while after Rasa failed; then it is tried again."""
+        return self.clock() >= self._down_until
+
+    def post(self, path: str, body: dict) -> Any:
+        """POST JSON, return the decoded answer; RasaUnavailable on timeout, refusal, 5xx or bad JSON."""
+        if not self.available:
+            raise RasaUnavailable("backing off after a recent failure")
+        try:
+            resp = self.http.post(self.url + path, json=body, timeout=self.timeout_s)
+            resp.raise_for_status()
+            return resp.json()
+        except (requests.RequestException, ValueError) as exc:
+            self._down_until = self.clock() + self.retry_after_s
+            log.warning("Rasa at %s unavailable (%s); the built-in dialogue takes over", self.url, type(exc).__name__)
+            raise RasaUnavailable(str(exc)) from exc
+
+
+class RasaClassifier:
+    """Kind, group and service code from the Rasa model (/model/parse); keywords when Rasa is not there.
+
+    The model picks the group (give_details/<group>, faq/<group>__topic, emergency); the keyword index then
+    picks the service code inside that group (Taxonomy.classify_in_group).
+    """
+
+    MIN_GROUP_CONFIDENCE = 0.5
+
+    def __init__(self, client: RasaClient, taxonomy: Taxonomy):
+        self.client = client
+        self.taxonomy = taxonomy
+
+    def classify(self, text: str) -> Classification:
+        """Same answer shape as Taxonomy.classify."""
+        if not (text or "").strip():
+            return self.taxonomy.classify(text or "")
+        try:
+            parsed = self.client.post("/model/parse", {"text": text})
+        except RasaUnavailable:
+            return self.taxonomy.classify(text)
+        group, confidence, consult = model_group(parsed)
+        if group is None or confidence < self.MIN_GROUP_CONFIDENCE:
+            return self.taxonomy.classify(text)
+        cls = self.taxonomy.classify_in_group(text, group, confidence)
+        return dataclasses.replace(cls, kind="consult") if consult else cls
+
+
+def model_group(parsed: dict) -> tuple[str | None, float, bool]:
+    """(group, confidence, is a consultation) from a /model/parse answer."""
+    intent = (parsed or {}).get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name == "emergency":
+        return "emergency", confidence, False
+    if name not in ("give_details", "faq"):
+        return None, 0.0, False
+    selected = (((parsed.get("response_selector") or {}).get(name) or {}).get("response") or {})
+    key = selected.get("intent_response_key") or ""
+    if "/" not in key:
+        return None, 0.0, False
+    sub = key.split("/", 1)[1]
+    group = sub.split("__", 1)[0]
+    return group, min(confidence, float(selected.get("confidence") or 0.0)), name == "faq"
+
+
+class RasaDialogue:
+    """The bot first; when it is slow or down the built-in form continues the same conversation."""
+
+    engine = "rasa"
+
+    def __init__(self, core: Core, client: RasaClient, fallback: FormDialogue):
+        self.core = core
+        self.client = client
+        self.fallback = fallback
+
+    def respond(self, session: Session, conversation: Conversation, text: str, *, now: datetime,
+                phone: str | None = None, external_id: str | None = None) -> DialogueResult:
+        """Ask Rasa; on a timeout or an error, carry on with the form flow from what Rasa had gathered."""
+        state = dict(conversation.state or {})
+        if state.get("engine") == "form" or not self.client.available:
+            return self._continue_with_form(session, conversation, text, now=now, phone=phone,
+                                            external_id=external_id, announce=bool(state.get("rasa_sender")))
+        lang = conversation.lang or detect_lang(text, self.core.config.app.default_lang)
+        sender = state.get("rasa_sender") or f"hotline-{uuid.uuid4().hex}"
+        state["rasa_sender"] = sender
+        conversation.state = state
+        flag_modified(conversation, "state")
+        # The bot files tickets through the API in another transaction: nothing may hold a write lock meanwhile.
+        session.commit()
+        metadata = {"channel": conversation.channel, "conversation_id": conversation.id, "language": lang,
+                    "phone": phone or (conversation.citizen.phone if conversation.citizen else None),
+                    "chat_id": conversation.external_id if conversation.channel == "web" else None}
+        try:
+            messages = self.client.post("/webhooks/rest/webhook",
+                                        {"sender": sender, "message": text, "metadata": metadata})
+            if not isinstance(messages, list):
+                raise RasaUnavailable("the REST channel did not answer with a list")
+        except RasaUnavailable:
+            return self._continue_with_form(session, conversation, text, now=now, phone=phone,
+                                            external_id=external_id, announce=True)
+        return self._read_replies(session, conversation, messages, lang, now=now, phone=phone,
+                                  external_id=external_id)
+
+    def _read_replies(self, session, conversation, messages, lang, *, now, phone, external_id) -> DialogueResult:
+        result = DialogueResult(engine="rasa")
+        state = dict(conversation.state or {})
+        failed_form = None
+        for m in messages:
+            custom = m.get("custom")
+            control = custom.get("hotline") if isinstance(custom, dict) else None
+            if control:
+                if "form" in control and not control.get("file_failed"):
+                    state["rasa_form"] = control["form"]
+                if control.get("ticket"):
+                    try:
+                        result.ticket = get_ticket(session, str(control["ticket"]))
+                        conversation.ticket_id = result.ticket.id
+                    except TicketNotFound:
+                        log.error("the bot reported ticket %s, which does not exist", control["ticket"])
+                    state.pop("rasa_form", None)
+                if control.get("handoff"):
+                    conversation.status = "handed_off"
+                    result.handoff = True
+                if control.get("file_failed"):
+                    failed_form = control.get("form") or state.get("rasa_form") or {}
+                continue
+            if m.get("text") or m.get("buttons") or custom or m.get("image"):
+                result.replies.append(Reply(text=m.get("text") or "", buttons=tuple(m.get("buttons") or ()),
+                                            custom=custom if isinstance(custom, dict) else
+                                            ({"image": m["image"]} if m.get("image") else None)))
+        conversation.state = state
+        flag_modified(conversation, "state")
+        conversation.updated_at = now
+        if failed_form is not None:
+            # The bot could not reach the API: file what it gathered here, in this transaction.
+            filed = self._file_gathered(session, conversation, failed_form, lang, now=now, phone=phone,
+                                        external_id=external_id)
+            filed.engine = "rasa"
+            return filed
+        return result
+
+    def _form_state(self, conversation: Conversation) -> dict:
+        """The built-in form's state, taken over from what the bot had gathered."""
+        state = dict(conversation.state or {})
+        form = state.pop("rasa_form", None) or {}
+        if form.get("problem"):
+            state["what"] = form["problem"]
+            cls = (self.core.taxonomy.classify_in_group(form["problem"], form["group"], 0.6)
+                   if form.get("group") in self.core.taxonomy.groups else self.core.taxonomy.classify(form["problem"]))
+            state.update(service_code=cls.service_code, kind=cls.kind, confidence=cls.confidence, group=cls.group)
+        if form.get("location"):
+            state["where"] = form["location"]
+        if form.get("contact_phone"):
+            state["contact"] = form["contact_phone"]
+        asking = form.get("asking")
+        state["step"] = {"location": "where", "contact_phone": "contact", "confirmed": "confirm"}.get(asking) \
+            if form.get("problem") else None
+        if state["step"] is None:
+            state.pop("step")
+        return state
+
+    def _continue_with_form(self, session, conversation, text, *, now, phone, external_id, announce) -> DialogueResult:
+        if conversation.state.get("engine") != "form":
+            conversation.state = {**self._form_state(conversation), "engine": "form"}
+            flag_modified(conversation, "state")
+        else:
+            announce = False
+        lang = conversation.lang or detect_lang(text, self.core.config.app.default_lang)
+        state = conversation.state
+        if state.get("step") == "confirm":
+            # The bot had read the summary back; a yes files it, a no starts again.
+            lower = (text or "").strip().lower()
+            if lower in DENY_WORDS:
+                conversation.state = {"engine": "form", "round": state.get("round", 0)}
+                result = DialogueResult([Reply(prompt(lang, "cancelled"))])
+            else:
+                result = self._file_gathered(session, conversation, None, lang, now=now, phone=phone,
+                                             external_id=external_id)
+        else:
+            result = self.fallback.respond(session, conversation, text, now=now, phone=phone, external_id=external_id)
+            conversation.state = {**(conversation.state or {}), "engine": "form"}
+            flag_modified(conversation, "state")
+        if announce:
+            result.replies.insert(0, Reply(prompt(lang, "continue")))
+        result.engine = "form"
+        return result
+
+    def _file_gathered(self, session, conversation, form, lang, *, now, phone, external_id) -> DialogueResult:
+        """File the complaint from the bot's form mirror (or the form state already taken over)."""
+        if form is not None:
+            conversation.state = {**(conversation.state or {}), "rasa_form": form}
+            conversation.state = self._form_state(conversation)
+        state = dict(conversation.state)
+        if not state.get("what"):
+            return DialogueResult([Reply(prompt(lang, "ask_what"))])
+        keep = {k: state[k] for k in ("engine", "rasa_sender") if k in state}
+        result = self.fallback._file(session, conversation, state, lang, now=now, phone=phone,
+                                     external_id=external_id, emergency=state.get("group") == "emergency")
+        conversation.state = {**state, **keep}  # _file cleared the form; the engine and Rasa sender stay
+        flag_modified(conversation, "state")
+        return result
+
+
+def make_rasa_client(core: Core) -> RasaClient | None:
+    """The Rasa client when rasa.url is set."""
+    cfg = core.config.rasa
+    return RasaClient(cfg.url, cfg.timeout_s) if cfg.url else None
+
+
+def make_classifier(core: Core, client: RasaClient | None = None) -> Classifier:
+    """Rasa's model with keywords behind it when Rasa is configured; keywords alone otherwise."""
+    client = client or make_rasa_client(core)
+    return RasaClassifier(client, core.taxonomy) if client else core.taxonomy
+
+
+def make_dialogue(core: Core, client: RasaClient | None = None) -> Dialogue:
+    """The dialogue the channels use: Rasa in front of the built-in form flow when rasa.url is set."""
+    client = client or make_rasa_client(core)
+    if client is None:
+        return FormDialogue(core)
+    return RasaDialogue(core, client, FormDialogue(core))

@@ -24,6 +24,8 @@ KIND_PRIORITY = ("report", "complaint", "help", "suggestion", "consult")
 # The fuzzy matcher needs about two rare shared bigrams to say anything, and is never as sure as a keyword.
 FUZZY_MIN_SCORE = 5.0
 FUZZY_MAX_CONFIDENCE = 0.6
+# A model knew the group but nothing named the code: below intake's triage bar (0.2) so a person picks it.
+GROUP_ONLY_CONFIDENCE = 0.15
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,15 @@ class _ProfileIndex:
             return None, 0.0, 0.0
         return scores[0][1], scores[0][0], scores[1][0] if len(scores) > 1 else 0.0
 
+    def best_of(self, text: str, codes) -> tuple[str | None, float, float]:
+        """Like best, among the given codes only."""
+        mine = features(text)
+        scores = sorted(((sum(self._idf[f] for f in mine & self._profiles[code]), code) for code in codes),
+                        reverse=True)
+        if not scores or scores[0][0] == 0:
+            return None, 0.0, 0.0
+        return scores[0][1], scores[0][0], scores[1][0] if len(scores) > 1 else 0.0
+
 
 class Taxonomy:
     """Kinds, groups and service codes, and a keyword classifier over them."""
@@ -175,6 +186,33 @@ class Taxonomy:
                            * (score / (score + runner_up)), 3)
         c = self.codes[code]
         return Classification(kind, c.group, c.code, c.time_limit_class, confidence)
+
+    def classify_in_group(self, text: str, group: str, group_confidence: float = 1.0) -> Classification:
+        """The service code inside a group a model chose: keywords, then the fuzzy matcher, restricted to it.
+
+        The group carries the model's confidence; when nothing in the text names a code of that group the
+        group's first code is a placeholder and the confidence drops below intake's triage bar, so a person
+        picks the code (the group, and so its time-limit class, still stands).
+        """
+        kind = self.classify_kind(text)
+        in_group = {c: d for c, d in self.codes.items() if d.group == group}
+        if not in_group:
+            return self.classify(text)
+        code_scores, code_hits = self._codes_index.scores(text)
+        scores = {c: s for c, s in code_scores.items() if c in in_group}
+        if scores:
+            best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            c = self.codes[best]
+            return Classification(kind, group, best, c.time_limit_class, round(group_confidence, 3),
+                                  tuple(code_hits[best]))
+        code, score, _ = self._profiles.best_of(text, in_group)
+        if code is not None and score >= FUZZY_MIN_SCORE:
+            c = self.codes[code]
+            return Classification(kind, group, code, c.time_limit_class, round(group_confidence * 0.8, 3))
+        fallback = FALLBACK_CODE if group == self.codes[FALLBACK_CODE].group else next(iter(in_group))
+        c = self.codes[fallback]
+        return Classification(kind, group, fallback, c.time_limit_class,
+                              round(min(group_confidence, GROUP_ONLY_CONFIDENCE), 3))
 
     def classify_kind(self, text: str) -> str:
         """The request kind by keywords; a complaint when nothing says otherwise."""

@@ -12,7 +12,7 @@ from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.db import make_engine, make_session_factory, session_scope
 from hotline.dialogue import Dialogue, make_dialogue
-from hotline.telephony import Telephony, make_telephony
+from hotline.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
 
 @dataclass
@@ -44,6 +44,9 @@ def build_services(config: Config) -> Services:
     core = build_core(config)
     tw = config.twilio
     # Without credentials this is the dev outbox: nothing leaves the machine.
-    telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number)
+    # The HTTP client's pool matches the scheduler's sender pool; api_base_url is a test-only redirect.
+    http_client = BaseUrlHttpClient(timeout=tw.http_timeout_s, pool_size=config.scheduler.pool_size,
+                                    base_url=tw.api_base_url)
+    telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
                     telephony=telephony, dialogue=make_dialogue(core))

@@ -1,0 +1,111 @@
+"""Helpers shared by the actions: the citizen's language, what the model predicted, the app's custom payloads."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+REFERENCE_RE = re.compile(r"(?<!\d)(\d{10})(?!\d)")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+LATIN_RE = re.compile(r"[A-Za-z]{2,}")
+# Below this the model's group is not worth telling the app; it classifies by keywords instead.
+MIN_GROUP_CONFIDENCE = 0.5
+FORM_SLOTS = ("problem", "location", "contact_phone")
+CHANNELS = ("web", "sms", "voice")
+
+STATUS_NAMES = {
+    "zh": {"new": "待分派", "dispatched": "已派单", "signed": "已签收", "in_progress": "办理中",
+           "returned": "重新分派中", "resolved": "已办结待回访", "followed_up": "已回访", "closed": "已办结",
+           "reopened": "重新办理中", "merged": "已合并办理"},
+    "en": {"new": "awaiting dispatch", "dispatched": "dispatched", "signed": "accepted", "in_progress": "in progress",
+           "returned": "being re-dispatched", "resolved": "answered, follow-up pending", "followed_up": "followed up",
+           "closed": "closed", "reopened": "reopened", "merged": "handled with a similar request"},
+}
+
+
+def metadata(tracker: Tracker) -> Dict[str, Any]:
+    """What the app sent with the latest message (channel, phone, conversation id, language)."""
+    return (tracker.latest_message or {}).get("metadata") or {}
+
+
+def text_lang(text: str) -> Optional[str]:
+    """zh for Chinese text, en for Latin letters, None when the text does not say (digits, emoji)."""
+    if CJK_RE.search(text or ""):
+        return "zh"
+    if LATIN_RE.search(text or "") and not (text or "").startswith("/"):
+        return "en"
+    return None
+
+
+def lang_of(tracker: Tracker) -> str:
+    """The language to answer in."""
+    return tracker.get_slot("lang") or "zh"
+
+
+def predicted_group(tracker: Tracker) -> Tuple[Optional[str], float]:
+    """The taxonomy group the model sees in the latest message, and its confidence."""
+    msg = tracker.latest_message or {}
+    intent = (msg.get("intent") or {})
+    if intent.get("name") == "emergency":
+        return "emergency", float(intent.get("confidence") or 0.0)
+    selected = ((msg.get("response_selector") or {}).get("give_details") or {}).get("response") or {}
+    key = selected.get("intent_response_key") or ""
+    if not key.startswith("give_details/"):
+        return None, 0.0
+    return key.split("/", 1)[1], float(selected.get("confidence") or 0.0)
+
+
+def found_place(tracker: Tracker) -> Optional[str]:
+    """A place name the lookup table found in the latest message."""
+    for ent in (tracker.latest_message or {}).get("entities") or []:
+        if ent.get("entity") == "place" and ent.get("value"):
+            return str(ent["value"])
+    return None
+
+
+def app_payload(**values: Any) -> Dict[str, Any]:
+    """A custom payload for the app (never shown to the citizen)."""
+    return {"hotline": values}
+
+
+def form_snapshot(slots: Dict[str, Any], asking: Optional[str]) -> Dict[str, Any]:
+    """What the form has gathered, so the app can finish it if the bot goes away."""
+    snap = {name: slots.get(name) for name in FORM_SLOTS}
+    snap.update(group=slots.get("group"), asking=asking)
+    return app_payload(form=snap)
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The app's channel name for this conversation."""
+    channel = tracker.get_slot("channel")
+    return channel if channel in CHANNELS else "web"
+
+
+def due_text(ticket: Dict[str, Any]) -> str:
+    """The answer deadline as MM-DD HH:MM in the hotline's time zone (the API gives local ISO times)."""
+    due = ticket.get("due_at") or ""
+    return f"{due[5:10]} {due[11:16]}" if len(due) >= 16 else due
+
+
+def unit_text(ticket: Dict[str, Any], lang: str) -> str:
+    """Who acts on the ticket, in words."""
+    if lang == "en":
+        return "The responsible unit"
+    if ticket.get("unit_type") == "township" and ticket.get("township_name"):
+        return ticket["township_name"]
+    return ticket.get("department_name") or "承办单位"
+
+
+def status_name(status: str, lang: str) -> str:
+    """A ticket status in the citizen's words."""
+    return STATUS_NAMES.get(lang, STATUS_NAMES["zh"]).get(status, status)
+
+
+def reference_in(tracker: Tracker) -> Optional[str]:
+    """A 10-digit reference from the entity, or from the text itself."""
+    for ent in (tracker.latest_message or {}).get("entities") or []:
+        if ent.get("entity") == "reference" and ent.get("value"):
+            return str(ent["value"])
+    m = REFERENCE_RE.search((tracker.latest_message or {}).get("text") or "")
+    return m.group(1) if m else None

@@ -1,0 +1,242 @@
+"""The chat API the widget talks to: one citizen message in, the bot's replies out; agent messages by polling."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from hotline.conversations import find_or_create_conversation, record_message
+from hotline.db import utcnow
+from hotline.dialogue import detect_lang, prompt
+from hotline.errors import HotlineError
+from hotline.models import Conversation, Message, Ticket
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webchat", __name__, static_folder="static", static_url_path="/chat/static",
+               template_folder="templates")
+
+CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# Letters, digits or Chinese characters: a message of emoji and punctuation alone says nothing to classify.
+WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
+NOTICES = {
+    "zh": {"empty": "请输入您要反映的问题或咨询的内容。",
+           "too_long": "消息太长了（{n}字），请控制在{max}字以内，分几条发送也可以。",
+           "no_words": "请用文字描述您遇到的问题，例如“小区停水了”。",
+           "with_agent": "人工客服已收到您的消息，请稍候。",
+           "sorry": "抱歉，暂时无法处理，请稍后再试，或回复“人工”转人工客服。"},
+    "en": {"empty": "Please type the problem you want to report or your question.",
+           "too_long": "That message is too long ({n} characters). Please keep it under {max}; several messages are fine.",
+           "no_words": "Please describe the problem in words, e.g. \"no water in my building\".",
+           "with_agent": "An agent has your message; please wait.",
+           "sorry": "Sorry, that did not work. Please try again, or type \"agent\" for a person."},
+}
+
+
+def services():
+    """The process's services."""
+    return current_app.extensions["hotline"]
+
+
+class ChatError(Exception):
+    """A request the chat API cannot take, answered as JSON."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@bp.errorhandler(ChatError)
+def _chat_error(exc: ChatError):
+    body = {"code": exc.code, "message": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return jsonify({"error": body}), exc.status
+
+
+@bp.after_request
+def _cors(resp):
+    # The widget is embedded on the city's own sites; the API uses no cookies (the conversation id is the key).
+    if request.path.startswith("/chat/"):
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    return resp
+
+
+@bp.route("/chat/api/messages", methods=["OPTIONS"])
+def preflight():
+    """CORS preflight for the widget on another origin."""
+    return "", 204
+
+
+@bp.get("/")
+def demo():
+    """A city web page that embeds the widget with one script tag."""
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    return render_template("webchat/demo.html", lang=lang)
+
+
+@bp.get("/chat/widget.js")
+def widget_js():
+    """The widget script (no dependencies, no CDN)."""
+    return bp.send_static_file("widget.js")
+
+
+@bp.get("/chat/widget.css")
+def widget_css():
+    """The widget's styles."""
+    return bp.send_static_file("widget.css")
+
+
+def _body() -> dict:
+    try:
+        body = json.loads(request.get_data(cache=False).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ChatError(400, "invalid_json", "the body must be a UTF-8 JSON object") from None
+    if not isinstance(body, dict):
+        raise ChatError(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+def _field(body: dict, name: str, pattern: re.Pattern | None = None) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+        raise ChatError(400, "invalid_field", f"{name} is not valid", name)
+    return value
+
+
+@bp.post("/chat/api/messages")
+def post_message():
+    """One citizen message: {conversation_id?, text, lang?, client_message_id?} -> {conversation_id, replies}."""
+    body = _body()
+    text = body.get("text", "")
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise ChatError(400, "invalid_field", "text must be a string", "text")
+    conversation_id = _field(body, "conversation_id", CONVERSATION_ID_RE) or uuid.uuid4().hex
+    client_id = _field(body, "client_message_id", CLIENT_ID_RE)
+    lang = body.get("lang") if body.get("lang") in ("zh", "en") else None
+    svc = services()
+    text = text.strip()
+    lang = lang or detect_lang(text, svc.config.app.default_lang)
+    max_chars = svc.config.api.max_text_chars
+    # Nothing to understand: answer at once, store nothing, wake no bot.
+    if not text:
+        return _answer(conversation_id, [_notice(lang, "empty")])
+    if len(text) > max_chars:
+        return _answer(conversation_id, [_notice(lang, "too_long", n=len(text), max=max_chars)])
+    if not WORDS_RE.search(text):
+        return _answer(conversation_id, [_notice(lang, "no_words")])
+
+    now = utcnow()
+    with svc.session() as s:
+        conv, _ = find_or_create_conversation(s, channel="web", external_id=conversation_id, now=now, lang=lang)
+        if conv.status == "closed":
+            # The agent ended the chat; a new message starts over with the bot.
+            conv.status, conv.state, conv.agent_id = "open", {}, None
+        msg, created = record_message(s, conv, direction="in", body=text, now=now, sender="citizen",
+                                      external_id=f"{conversation_id[:20]}-{client_id}" if client_id else None)
+        if not created:
+            return _answer(conversation_id, _replies_after(s, msg), conv=conv)
+        if conv.status == "handed_off":
+            s.commit()
+            return _answer(conversation_id, [], conv=conv, with_agent=True)
+        # The citizen's words are safe before anything else can fail.
+        s.commit()
+        try:
+            result = svc.dialogue.respond(s, conv, text, now=now)
+        except HotlineError as exc:
+            log.warning("chat %s: %s", conv.id, exc.code)
+            s.rollback()
+            replies = [_notice(lang, "sorry")]
+        else:
+            replies = [{"text": r.text, "buttons": [_button(b) for b in r.buttons], "custom": r.custom}
+                       for r in result.replies]
+        for r in replies:
+            if r["text"]:
+                record_message(s, conv, direction="out", body=r["text"], now=now, sender="bot")
+        s.flush()
+        return _answer(conversation_id, replies, conv=conv, last_id=_last_id(s, conv))
+
+
+@bp.get("/chat/api/messages")
+def get_messages():
+    """Messages from an agent after a message id: {messages: [...], status, last_message_id}."""
+    conversation_id = request.args.get("conversation_id", "")
+    if not CONVERSATION_ID_RE.match(conversation_id):
+        raise ChatError(400, "invalid_field", "conversation_id is not valid", "conversation_id")
+    try:
+        after = int(request.args.get("after") or 0)
+    except ValueError:
+        raise ChatError(400, "invalid_field", "after must be a message id", "after") from None
+    with services().session() as s:
+        conv = s.scalars(select(Conversation).where(Conversation.channel == "web",
+                                                    Conversation.external_id == conversation_id)).first()
+        if conv is None:
+            raise ChatError(404, "not_found", "no such conversation", "conversation_id")
+        rows = s.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > after,
+                                               Message.direction == "out", Message.sender == "agent")
+                         .order_by(Message.id)).all()
+        return jsonify({"conversation_id": conversation_id, "status": conv.status,
+                        "messages": [{"id": m.id, "text": m.body, "sender": m.sender,
+                                      "at": m.created_at.isoformat()} for m in rows],
+                        "last_message_id": max([after] + [m.id for m in rows])})
+
+
+def _notice(lang: str, key: str, **values) -> dict:
+    return {"text": NOTICES.get(lang, NOTICES["zh"])[key].format(**values), "buttons": [], "custom": None}
+
+
+def _button(b: dict) -> dict:
+    return {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+
+
+def _replies_after(s, msg: Message) -> list[dict]:
+    """A repeated message: the bot's replies that followed it the first time."""
+    rows = s.scalars(select(Message).where(Message.conversation_id == msg.conversation_id, Message.id > msg.id)
+                     .order_by(Message.id)).all()
+    out = []
+    for m in rows:
+        if m.direction == "in":
+            break
+        if m.sender == "bot":
+            out.append({"text": m.body, "buttons": [], "custom": None})
+    return out
+
+
+def _last_id(s, conv: Conversation) -> int:
+    return s.scalar(select(Message.id).where(Message.conversation_id == conv.id).order_by(Message.id.desc())
+                    .limit(1)) or 0
+
+
+def _answer(conversation_id: str, replies: list[dict], *, conv: Conversation | None = None,
+            last_id: int | None = None, with_agent: bool = False):
+    payload = {"conversation_id": conversation_id, "replies": replies,
+               "status": conv.status if conv is not None else "open"}
+    if conv is not None and conv.ticket_id:
+        ticket = _ticket_reference(conv)
+        if ticket:
+            payload["ticket"] = {"reference": ticket}
+    if last_id is not None:
+        payload["last_message_id"] = last_id
+    if with_agent:
+        payload["with_agent"] = True
+    return jsonify(payload)
+
+
+def _ticket_reference(conv: Conversation) -> str | None:
+    s = object_session(conv)
+    if s is None:
+        return None
+    ticket = s.get(Ticket, conv.ticket_id)
+    return ticket.reference if ticket else None
