@@ -270,17 +270,15 @@ class FollowupConfig:
 
 @dataclass(frozen=True)
 class CallbacksConfig:
-    """Callbacks a citizen asked for (Amazon Connect's model)."""
+    """Placing callbacks a citizen asked for; each request carries its own delay, window, attempts, retry delay."""
 
-    max_attempts: int = 3
-    retry_delay_s: int = 600
     agent_ring_s: int = 30
     citizen_ring_s: int = 30
     answer_wait_s: int = 900
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.retry_delay_s <= 0:
-            raise ConfigError("callbacks: max_attempts >= 1 and retry_delay_s > 0")
+        if min(self.agent_ring_s, self.citizen_ring_s, self.answer_wait_s) <= 0:
+            raise ConfigError("callbacks: ring and wait times must be positive")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -44,6 +46,16 @@ class TelephonyError(Exception):
                 f"retryable={self.retryable!r}, message={self.message!r})")
 
 
+@dataclass(frozen=True)
+class SentSms:
+    """A message the provider holds for a number (to check a send whose answer was lost)."""
+
+    sid: str
+    body: str
+    status: str
+    created_at: datetime | None
+
+
 @runtime_checkable
 class Telephony(Protocol):
     """Outbound SMS and voice."""
@@ -55,6 +67,8 @@ class Telephony(Protocol):
                    timeout_s: int = 30) -> SendResult: ...
 
     def update_call(self, call_sid: str, *, url: str) -> SendResult: ...
+
+    def recent_sms(self, to: str, *, since: datetime) -> list[SentSms]: ...
 
 
 def _is_retryable_status(status: int | None) -> bool:
@@ -141,6 +155,15 @@ class TwilioTelephony:
         log.info("call %s redirected: %s", call.sid, call.status)
         return SendResult(sid=call.sid, status=call.status)
 
+    def recent_sms(self, to: str, *, since: datetime) -> list[SentSms]:
+        """Messages Twilio holds for this number created since `since` (newest first, at most 50)."""
+        try:
+            found = self._client.messages.list(to=to, limit=50, page_size=50)
+        except _TRANSLATED as exc:
+            raise _translate(exc) from exc
+        return [SentSms(sid=m.sid, body=m.body or "", status=m.status, created_at=m.date_created)
+                for m in found if m.date_created is None or m.date_created >= since]
+
 
 class DevOutbox:
     """Without Twilio credentials: keep outbound messages in memory for the console to show."""
@@ -177,6 +200,34 @@ class DevOutbox:
         with self._lock:
             to = next((e["to"] for e in self.sent if e["sid"] == call_sid), None)
         return self._record("call_update", to, call_sid=call_sid, url=url)
+
+    def recent_sms(self, to: str, *, since: datetime) -> list[SentSms]:
+        """What this process recorded for the number since `since` (the dev outbox forgets on restart)."""
+        with self._lock:
+            return [SentSms(sid=e["sid"], body=e["body"], status=self.STATUS, created_at=e["at"])
+                    for e in reversed(self.sent) if e["kind"] == "sms" and e["to"] == to and e["at"] >= since]
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client with a connection pool as big as the sender pool, optionally sending to another
+    base URL: tests point a scheduler subprocess at the fake Twilio with twilio.api_base_url. Real
+    deployments leave that empty and talk to api.twilio.com."""
+
+    def __init__(self, *, timeout: float, pool_size: int = 10, base_url: str = ""):
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 10))
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(self, method: str, url: str, params=None, data=None, headers=None, auth=None,
+                timeout=None, allow_redirects=False):
+        """Send to the configured base URL when there is one, keeping the path and query."""
+        if self.base_url:
+            parts = urlsplit(url)
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, params=params, data=data, headers=headers, auth=auth,
+                               timeout=timeout, allow_redirects=allow_redirects)
 
 
 def make_telephony(account_sid: str | None, auth_token: str | None, from_number: str | None, *,

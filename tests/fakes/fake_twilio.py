@@ -34,6 +34,7 @@ _ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"
 # (method, spec path template, handler name); the regex is derived from the template.
 _ROUTES = [
     ("POST", _ACCOUNT + "/Messages.json", "_create_message"),
+    ("GET", _ACCOUNT + "/Messages.json", "_list_messages"),
     ("GET", _ACCOUNT + "/Messages/{Sid}.json", "_fetch_message"),
     ("POST", _ACCOUNT + "/Calls.json", "_create_call"),
     ("POST", _ACCOUNT + "/Calls/{Sid}.json", "_update_call"),
@@ -213,7 +214,9 @@ class FakeTwilio:
                 status = failing or 503
                 raise _Reject(status, 20000 + status, "Service Unavailable" if status == 503
                               else "Too Many Requests" if status == 429 else "Internal Server Error")
-            status, payload = getattr(self, handler)(match.groupdict(), entry["params"])
+            # A GET (a list) is filtered by its query string; a POST's parameters are its form.
+            params = entry["params"] if request.method == "POST" else request.args.to_dict()
+            status, payload = getattr(self, handler)(match.groupdict(), params)
         except _Reject as rej:
             with self._lock:
                 self.requests.append({**entry, "status": rej.status})
@@ -271,7 +274,7 @@ class FakeTwilio:
             # Real Twilio ignores these; the fake refuses them so a typo can't pass silently.
             raise _Reject(400, 21604, f"Unknown parameters for {template}: {', '.join(unknown)}")
         keys = {k for k, v in form if v != ""}
-        if template.endswith("/Messages.json"):
+        if template.endswith("/Messages.json") and method == "POST":
             if not keys & {"Body", "MediaUrl", "ContentSid"}:
                 raise _Reject(400, 21602, "Message body is required.")
             if not keys & {"From", "MessagingServiceSid"}:
@@ -324,6 +327,19 @@ class FakeTwilio:
         with self._lock:
             self._messages[sid] = resource
         return 201, resource
+
+    def _list_messages(self, path: dict[str, str], params: dict[str, Any]) -> tuple[int, dict]:
+        """Messages, newest first, filtered by To/From (the scheduler checks sends a crash left in doubt)."""
+        query = params
+        with self._lock:
+            found = [m for m in reversed(list(self._messages.values()))
+                     if (not query.get("To") or m["to"] == query["To"])
+                     and (not query.get("From") or m["from"] == query["From"])]
+        size = int(query.get("PageSize") or 50)
+        uri = f"/2010-04-01/Accounts/{path['AccountSid']}/Messages.json?PageSize={size}&Page=0"
+        return 200, {"messages": found[:size], "end": min(len(found), size) - 1, "first_page_uri": uri,
+                     "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None,
+                     "start": 0, "uri": uri}
 
     def _fetch_message(self, path: dict[str, str], params: dict[str, Any]) -> tuple[int, dict]:
         with self._lock:

@@ -1,0 +1,54 @@
+"""`python -m callbacks`: the scheduler process (make run starts it as `scheduler`)."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from callbacks.jobs import Runtime, build_scheduler
+from callbacks.lock import SchedulerAlreadyRunning, lock_for
+from callbacks.pool import SendPool
+from hotline.config import ConfigError, load_config
+from hotline.wiring import build_services
+
+log = logging.getLogger("callbacks")
+
+
+def main() -> int:
+    """Take the lock, build the services once, run the jobs until SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # one line per tick is noise
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"scheduler: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    lock = lock_for(config)
+    try:
+        lock.acquire()
+    except SchedulerAlreadyRunning as exc:
+        print(f"scheduler: {exc}", file=sys.stderr)
+        return 3
+    services = build_services(config)
+    pool = SendPool(config.scheduler.pool_size)
+    scheduler = build_scheduler(Runtime(services, pool))
+
+    def _stop(signum, _frame):
+        log.info("signal %s: stopping after the sends in flight", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info("scheduler started: sweep every %ss, %s senders, database %s", config.scheduler.sweep_interval_s,
+             config.scheduler.pool_size, services.engine.url.render_as_string(hide_password=True))
+    try:
+        scheduler.start()
+    finally:
+        pool.shutdown()
+        services.dispose()
+        lock.release()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

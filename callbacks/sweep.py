@@ -1,0 +1,130 @@
+"""The sweeps: each takes the services and `now`, does one batch in short transactions, and returns a count.
+
+Tests call them directly with literal times; the scheduler (callbacks/jobs.py) calls them every second.
+Every row is taken with FOR UPDATE SKIP LOCKED (PostgreSQL: several schedulers never take the same row)
+and its outcome is committed with its next step, so a crash repeats nothing that was committed.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
+
+from hotline import callback_requests, outbox
+from hotline.db import utcnow
+from hotline.escalation import advance_clock
+from hotline.followups import advance_followup
+from hotline.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline
+from hotline.schedule import backoff, is_quiet
+from hotline.telephony import TelephonyError
+from hotline.wiring import Services
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def sweep_deadlines(services: Services, now: datetime) -> int:
+    """Plan newly (re)started clocks and fire what has come: reminders, breaches, the ladder, follow-ups."""
+    config = services.config
+    limit = config.scheduler.batch_size
+    with services.session() as s:
+        due = (select(Deadline).where(Deadline.next_action_at <= now).order_by(Deadline.next_action_at)
+               .limit(limit).with_for_update(skip_locked=True))
+        # Written literally so both databases use the partial index ix_deadlines_unplanned.
+        unplanned = (select(Deadline).where(text(UNPLANNED_SQL)).order_by(Deadline.id).limit(limit)
+                     .with_for_update(skip_locked=True))
+        rows = {d.id: d for d in s.scalars(due)}
+        rows.update((d.id, d) for d in s.scalars(unplanned) if d.id not in rows)
+        if not rows:
+            return 0
+        # Tickets in one query rather than one per row.
+        s.scalars(select(Deadline).where(Deadline.id.in_(rows)).options(selectinload(Deadline.ticket))).all()
+        for deadline in rows.values():
+            try:
+                with s.begin_nested():
+                    if deadline.clock == CLOCK_FOLLOWUP:
+                        advance_followup(s, deadline, now=now, config=config)
+                    else:
+                        advance_clock(s, deadline, now=now, config=config)
+            except Exception as exc:  # noqa: BLE001 - one bad row must not stop every other clock
+                log.exception("deadline %s (%s) failed; will retry", deadline.id, deadline.clock)
+                s.refresh(deadline)
+                deadline.attempts += 1
+                deadline.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                deadline.next_action_at = now + backoff(deadline.attempts, 30, 3600)
+        return len(rows)
+
+
+def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> str:
+    """Send one claimed row and record the outcome; runs on a pool thread with no transaction open meanwhile."""
+    try:
+        result = outbox.send(services.telephony, item, services.config)
+    except TelephonyError as err:
+        with services.session() as s:
+            msg = outbox.record_failure(s, item.id, err, now=clock(), config=services.config)
+            return msg.status if msg else "gone"
+    except Exception as exc:  # noqa: BLE001 - a client bug: keep the row and retry rather than lose it
+        log.exception("send of outbound %s crashed", item.id)
+        err = TelephonyError(f"unexpected {type(exc).__name__}", retryable=True)
+        with services.session() as s:
+            msg = outbox.record_failure(s, item.id, err, now=clock(), config=services.config)
+            return msg.status if msg else "gone"
+    with services.session() as s:
+        msg = outbox.record_sent(s, item.id, result, now=clock())
+        return msg.status if msg else "gone"
+
+
+def sweep_outbox(services: Services, now: datetime, pool=None, clock: Clock | None = None) -> int:
+    """Claim due SMS and calls (only urgent ones in quiet hours) and send them: on the pool, or here in tests."""
+    config = services.config
+    limit = config.scheduler.batch_size if pool is None else min(pool.free(), config.scheduler.batch_size)
+    if limit <= 0:
+        return 0
+    qh = config.quiet_hours
+    quiet = is_quiet(now, qh.start, qh.end, config.app.timezone)
+    with services.session() as s:
+        items = outbox.claim_due(s, now=now, limit=limit, quiet=quiet, lease_s=config.scheduler.claim_lease_s)
+    for item in items:
+        if pool is None:
+            deliver(services, item, clock or (lambda: now))
+        else:
+            pool.submit(deliver, services, item, clock or utcnow)
+    return len(items)
+
+
+def recover_in_doubt(services: Services, now: datetime) -> int:
+    """Sends a dead process left half-done: ask the provider, record what it has, send again only what it lacks."""
+    config = services.config
+    with services.session() as s:
+        items = outbox.claim_in_doubt(s, now=now, limit=config.scheduler.batch_size,
+                                      lease_s=config.scheduler.claim_lease_s)
+    for item in items:
+        try:
+            found = outbox.find_delivered(services.telephony, item)
+        except TelephonyError as err:
+            log.warning("cannot check outbound %s with the provider yet: %r", item.id, err)
+            continue  # the lease was extended: checked again later
+        with services.session() as s:
+            outbox.resolve_in_doubt(s, item, found, now=now)
+        log.info("outbound %s in doubt after a restart: %s", item.id, "already sent" if found else "sent again")
+    return len(items)
+
+
+def sweep_callbacks(services: Services, now: datetime) -> int:
+    """Place due callbacks (inside the citizen's window and outside quiet hours) and retire stale attempts."""
+    config = services.config
+    with services.session() as s:
+        rows = callback_requests.claim_due(s, now=now, limit=config.scheduler.batch_size)
+        for cb in rows:
+            callback_requests.advance(s, cb, now=now, config=config)
+        return len(rows)
+
+
+def sweep_all(services: Services, now: datetime) -> dict[str, int]:
+    """Every sweep once, in the order a tick runs them (tests use this to step an injected clock)."""
+    return {"deadlines": sweep_deadlines(services, now), "callbacks": sweep_callbacks(services, now),
+            "in_doubt": recover_in_doubt(services, now), "outbox": sweep_outbox(services, now)}
