@@ -81,7 +81,7 @@ def _load_refs(session: Session, core: Core, rng: random.Random) -> _Refs:
         # Zipf-like inside a group: the first codes of a group are the common ones.
         share = (1 / rank) / sum(1 / k for k in range(1, len(members) + 1))
         code_weights.append(GROUP_VOLUME.get(c.group, 0.2) * share)
-    depts = session.scalars(select(Department.code)).all()
+    depts = session.scalars(select(Department.code).order_by(Department.code)).all()
     quality = {code: rng.betavariate(6, 2) for code in [t[0] for t in towns] + list(depts)}
     return _Refs([tuple(t) for t in towns], weights, codes, code_weights, quality)
 
