@@ -60,6 +60,7 @@ def done_reading(session, result):
 
 def notifications(session, **where) -> list[Notification]:
     """Notifications matching column=value filters, oldest first."""
+    session.expire_all()  # the sweeps wrote through other sessions
     q = select(Notification).order_by(Notification.id)
     for key, value in where.items():
         q = q.where(getattr(Notification, key) == value)
@@ -68,6 +69,7 @@ def notifications(session, **where) -> list[Notification]:
 
 def outbound(session, **where) -> list[OutboundMessage]:
     """Outbound rows matching column=value filters, oldest first."""
+    session.expire_all()
     q = select(OutboundMessage).order_by(OutboundMessage.id)
     for key, value in where.items():
         q = q.where(getattr(OutboundMessage, key) == value)
@@ -76,6 +78,7 @@ def outbound(session, **where) -> list[OutboundMessage]:
 
 def events(session, ticket: Ticket, action: str) -> list[TicketEvent]:
     """The ticket's events of one kind, oldest first."""
+    session.expire_all()
     return done_reading(session, list(session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == action)
         .order_by(TicketEvent.id))))

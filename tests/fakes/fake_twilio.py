@@ -38,6 +38,8 @@ _ROUTES = [
     ("GET", _ACCOUNT + "/Messages/{Sid}.json", "_fetch_message"),
     ("POST", _ACCOUNT + "/Calls.json", "_create_call"),
     ("POST", _ACCOUNT + "/Calls/{Sid}.json", "_update_call"),
+    ("GET", _ACCOUNT + "/IncomingPhoneNumbers.json", "_list_numbers"),
+    ("POST", _ACCOUNT + "/IncomingPhoneNumbers/{Sid}.json", "_update_number"),
 ]
 
 
@@ -54,7 +56,12 @@ _COMPILED = [(m, t, _template_regex(t), h) for m, t, h in _ROUTES]
 def _spec() -> tuple[dict[str, Any], OpenAPI]:
     """Load the 1.8 MB spec once per process; skip meta-validation of Twilio's own spec."""
     raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
-    return raw, OpenAPI.from_dict(raw, config=Config(spec_validator_cls=None))
+    # Twilio's own "phone-number" format needs a checker for query filters (To, From); the number itself is
+    # judged by _reject_magic, which answers 21211 as Twilio does.
+    phone = {"phone-number": lambda v: isinstance(v, str)}
+    config = Config(spec_validator_cls=None, extra_format_validators=phone,
+                    extra_format_unmarshallers={"phone-number": str})
+    return raw, OpenAPI.from_dict(raw, config=config)
 
 
 def _body_properties(template: str, method: str) -> dict[str, Any]:
@@ -107,6 +114,7 @@ class FakeTwilio:
         self.invalid: list[dict[str, Any]] = []
         self._messages: dict[str, dict[str, Any]] = {}
         self._calls: dict[str, dict[str, Any]] = {}
+        self._numbers: dict[str, dict[str, Any]] = {}  # the account's own numbers (IncomingPhoneNumbers)
         self._fail: list[int] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -367,6 +375,46 @@ class FakeTwilio:
                 resource["status"] = params["Status"]
             resource["date_updated"] = _now()
             return 200, dict(resource)
+
+    def own_number(self, phone_number: str, account: str = "AC" + "0" * 32) -> str:
+        """Give the account a number of its own (as bought in the console); returns its PN sid."""
+        sid = "PN" + uuid.uuid4().hex
+        now = _now()
+        with self._lock:
+            self._numbers[sid] = {
+                "account_sid": account, "sid": sid, "phone_number": phone_number, "friendly_name": phone_number,
+                "api_version": "2010-04-01", "date_created": now, "date_updated": now,
+                "voice_url": None, "voice_method": "POST", "voice_fallback_url": None, "voice_fallback_method": "POST",
+                "status_callback": None, "status_callback_method": "POST", "sms_url": None, "sms_method": "POST",
+                "sms_fallback_url": None, "sms_fallback_method": "POST",
+                "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+                "uri": f"/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json"}
+        return sid
+
+    def number(self, sid: str) -> dict[str, Any]:
+        """One of the account's numbers as the fake holds it now."""
+        with self._lock:
+            return dict(self._numbers[sid])
+
+    def _list_numbers(self, path: dict[str, str], params: dict[str, Any]) -> tuple[int, dict]:
+        with self._lock:
+            found = [dict(n) for n in self._numbers.values()
+                     if not params.get("PhoneNumber") or n["phone_number"] == params["PhoneNumber"]]
+        uri = f"/2010-04-01/Accounts/{path['AccountSid']}/IncomingPhoneNumbers.json?PageSize=50&Page=0"
+        return 200, {"incoming_phone_numbers": found, "end": len(found) - 1, "first_page_uri": uri,
+                     "next_page_uri": None, "page": 0, "page_size": 50, "previous_page_uri": None, "start": 0,
+                     "uri": uri}
+
+    def _update_number(self, path: dict[str, str], params: dict[str, Any]) -> tuple[int, dict]:
+        with self._lock:
+            number = self._numbers.get(path["Sid"])
+            if number is None:
+                raise _Reject(404, 20404, f"The requested resource {path['Sid']} was not found")
+            for key, value in params.items():
+                # VoiceUrl -> voice_url, StatusCallbackMethod -> status_callback_method
+                number[re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()] = value
+            number["date_updated"] = _now()
+            return 200, dict(number)
 
     @staticmethod
     def _call_resource(account: str, sid: str, params: dict[str, Any], *, status: str = "queued",

@@ -1,0 +1,166 @@
+"""The outbox sender against the spec-validating fake Twilio: once per key, backoff, alerts, quiet hours, opt-outs."""
+from collections import Counter
+from datetime import timedelta
+
+from callbacks.sweep import recover_in_doubt, sweep_outbox
+from hotline import outbox
+from hotline.models import Citizen
+from tests.helpers import at
+from tests.scheduler_helpers import CITIZEN, notifications, outbound, with_twilio
+
+NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
+S = timedelta(seconds=1)
+
+
+def queue(db, *messages, urgent=False, now=NOW):
+    with db.session() as s:
+        for key, to, body in messages:
+            outbox.enqueue(s, key=key, kind="sms", to=to, body=body, purpose="notice", urgent=urgent, now=now)
+
+
+def test_a_queued_sms_is_sent_once_with_a_status_callback_and_its_sid_is_recorded(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)
+    queue(svc, ("k1", CITIZEN, "您的工单已办理"), ("k1", CITIZEN, "duplicate key: ignored"))
+
+    assert sweep_outbox(svc, NOW) == 1
+    assert sweep_outbox(svc, NOW + S) == 0
+
+    [sent] = fake_twilio.messages_to(CITIZEN)
+    assert sent["Body"] == "您的工单已办理"
+    assert sent["StatusCallback"] == "https://hotline.example.org/twilio/sms/status"
+    [row] = outbound(session)
+    assert row.status == "sent" and row.provider_sid.startswith("SM") and row.sent_at == NOW and row.attempts == 1
+
+
+def test_twilio_errors_are_retried_with_exponential_backoff(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)  # backoff 30 s, doubling
+    queue(svc, ("k1", CITIZEN, "hello"))
+    fake_twilio.fail_next(2, status=503)
+
+    sweep_outbox(svc, NOW)
+    [row] = outbound(session)
+    first_retry = row.next_attempt_at
+    sweep_outbox(svc, NOW + 29 * S)  # too early: nothing sent
+    tries_before_due = len(fake_twilio.requests)
+    sweep_outbox(svc, NOW + 30 * S)
+    [row] = outbound(session)
+    second_retry = row.next_attempt_at
+    sweep_outbox(svc, NOW + 90 * S)
+
+    assert first_retry == NOW + 30 * S and tries_before_due == 1
+    assert second_retry == NOW + 90 * S
+    [row] = outbound(session)
+    assert row.status == "sent" and row.attempts == 3
+    assert len(fake_twilio.messages_to(CITIZEN)) == 1
+
+
+def test_after_max_attempts_a_message_is_undeliverable_and_the_city_desk_is_alerted(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"outbox.max_attempts": 2})
+    queue(svc, ("k1", CITIZEN, "hello"))
+    fake_twilio.down = True
+
+    sweep_outbox(svc, NOW)
+    sweep_outbox(svc, NOW + 30 * S)
+    sweep_outbox(svc, NOW + 3600 * S)
+
+    [row] = outbound(session)
+    assert row.status == "undeliverable" and row.attempts == 2 and row.next_attempt_at is None
+    assert "503" in row.last_error
+    [alert] = notifications(session, kind="undeliverable")
+    assert alert.audience_type == "city" and "8000" in alert.message and CITIZEN not in alert.message
+
+
+def test_a_number_twilio_refuses_is_not_retried(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)
+    queue(svc, ("k1", fake_twilio.INVALID_NUMBER, "hello"))
+
+    sweep_outbox(svc, NOW)
+    sweep_outbox(svc, NOW + 3600 * S)
+
+    [row] = outbound(session)
+    assert row.status == "failed" and row.attempts == 1 and "21211" in row.last_error
+    assert len(notifications(session, kind="undeliverable")) == 1
+
+
+def test_quiet_hours_hold_ordinary_messages_until_eight_but_not_emergencies(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)
+    night = at("2026-11-28 15:00")  # 23:00 in Beijing
+    queue(svc, ("ordinary", CITIZEN, "ordinary"), now=night)
+    queue(svc, ("urgent", "+8613800138001", "gas leak"), urgent=True, now=night)
+
+    sweep_outbox(svc, night)
+    at_night = Counter(r["params"]["Body"] for r in fake_twilio.requests)
+    sweep_outbox(svc, at("2026-11-28 23:59"))  # 07:59
+    before_eight = Counter(r["params"]["Body"] for r in fake_twilio.requests)
+    sweep_outbox(svc, at("2026-11-29 00:00"))  # 08:00
+
+    assert at_night == {"gas leak": 1} and before_eight == {"gas leak": 1}
+    assert Counter(r["params"]["Body"] for r in fake_twilio.requests) == {"gas leak": 1, "ordinary": 1}
+
+
+def test_an_opted_out_number_gets_no_sms_even_if_it_opted_out_after_queueing(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)
+    queue(svc, ("k1", CITIZEN, "before opt-out"))
+    with svc.session() as s:
+        s.add(Citizen(phone=CITIZEN, sms_opted_out=True, created_at=NOW))
+    queue(svc, ("k2", CITIZEN, "after opt-out"))
+
+    sweep_outbox(svc, NOW)
+
+    assert fake_twilio.requests == []
+    assert [r.status for r in outbound(session)] == ["suppressed", "suppressed"]
+
+
+def test_status_callbacks_move_delivery_state_forward_only_and_alert_on_failure(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio)
+    queue(svc, ("k1", CITIZEN, "one"), ("k2", "+8613800138001", "two"))
+    sweep_outbox(svc, NOW)
+    one, two = outbound(session)
+
+    with svc.session() as s:
+        outbox.record_status(s, one.provider_sid, "delivered", None, NOW + S)
+        outbox.record_status(s, one.provider_sid, "sent", None, NOW + 2 * S)  # late and out of order
+        outbox.record_status(s, two.provider_sid, "undelivered", "30003", NOW + S)
+        unknown = outbox.record_status(s, "SM" + "f" * 32, "delivered", None, NOW + S)
+
+    one, two = outbound(session)
+    assert one.status == "delivered" and unknown is None
+    assert two.status == "undelivered" and "30003" in two.last_error
+    [alert] = notifications(session, kind="undeliverable")
+    assert alert.message.endswith("(error 30003)")
+
+
+def test_twilio_down_for_thirty_seconds_then_back_delivers_everything_exactly_once(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"outbox.backoff_base_s": 2, "outbox.backoff_max_s": 16})
+    queue(svc, *[(f"k{i}", f"+86138001380{i:02d}", f"message {i}") for i in range(40)])
+    fake_twilio.down = True
+
+    for second in range(30):  # one sweep a second on the injected clock, Twilio answering 503
+        sweep_outbox(svc, NOW + second * S)
+    fake_twilio.down = False
+    for second in range(30, 90):
+        sweep_outbox(svc, NOW + second * S)
+
+    accepted = Counter(r["params"]["Body"] for r in fake_twilio.requests if r["status"] == 201)
+    assert accepted == {f"message {i}": 1 for i in range(40)}
+    assert {r.status for r in outbound(session)} == {"sent"}
+    assert notifications(session, kind="undeliverable") == []
+
+
+def test_a_send_a_crash_left_in_doubt_is_checked_with_twilio_before_it_is_sent_again(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"scheduler.claim_lease_s": 60})
+    queue(svc, ("reached", CITIZEN, "reached Twilio"), ("lost", "+8613800138001", "never left"))
+    with svc.session() as s:  # a scheduler claims both, sends one, and is killed before recording anything
+        reached, lost = outbox.claim_due(s, now=NOW, limit=10, quiet=False, lease_s=60)
+    svc.telephony.send_sms(reached.to, reached.body)
+
+    early = recover_in_doubt(svc, NOW + 59 * S)
+    recovered = recover_in_doubt(svc, NOW + 60 * S)
+    sweep_outbox(svc, NOW + 61 * S)
+
+    assert early == 0 and recovered == 2
+    assert len(fake_twilio.messages_to(CITIZEN)) == 1
+    assert len(fake_twilio.messages_to("+8613800138001")) == 1
+    rows = {r.idempotency_key: r for r in outbound(session)}
+    assert rows["reached"].status == "sent" and rows["reached"].attempts == 1
+    assert rows["lost"].status == "sent" and rows["lost"].attempts == 2
