@@ -97,3 +97,4 @@ def fallback():
 
 
 from ivr import sms, voice  # noqa: E402,F401  (routes register on bp)
+from ivr import numbers  # noqa: E402,F401  (the point-number command registers on bp)
