@@ -23,50 +23,53 @@ from sqlalchemy import select
 INTAKE_ROLES = (AGENT, SUPERVISOR)
 
 
+def permitted(user: ConsoleUser, ticket: Ticket, action: str) -> bool:
+    """Whether the user's role and unit allow this action on this ticket at all (403 otherwise).
+
+    The ticket's status is the core's business: an action that does not fit it is refused with a message.
+    """
+    if action in ("classify", "dispatch", "merge", "answer"):
+        return user.role in INTAKE_ROLES
+    if action in ("sign", "contact", "resolve", "whistle"):
+        return holds(user, ticket)
+    if action == "return":
+        return user.role == HANDLER and holds(user, ticket)
+    if action in ("sms", "callback"):
+        return user.role in INTAKE_ROLES or holds(user, ticket)
+    if action in ("reassign", "to_triage", "reopen", "close"):
+        return user.role == SUPERVISOR
+    return action == "note"  # anyone who may see the ticket may add to its history
+
+
+# The statuses in which each action makes sense, for showing only the useful buttons.
+USEFUL_IN = {
+    "classify": OPEN_STATUSES, "merge": OPEN_STATUSES, "dispatch": (NEW, RETURNED, REOPENED), "answer": (NEW,),
+    "sign": (DISPATCHED,), "contact": (SIGNED, IN_PROGRESS, REOPENED), "resolve": (SIGNED, IN_PROGRESS, REOPENED),
+    "return": (DISPATCHED, SIGNED, IN_PROGRESS), "whistle": (SIGNED, IN_PROGRESS),
+    "sms": OPEN_STATUSES + (RESOLVED, FOLLOWED_UP), "callback": OPEN_STATUSES + (RESOLVED, FOLLOWED_UP),
+    "reassign": OPEN_STATUSES, "to_triage": (DISPATCHED, SIGNED, IN_PROGRESS, REOPENED),
+    "reopen": (RESOLVED, FOLLOWED_UP, "closed"), "close": (RESOLVED, FOLLOWED_UP),
+    "note": OPEN_STATUSES + (RESOLVED, FOLLOWED_UP),
+}
+
+
 def actions_for(user: ConsoleUser, ticket: Ticket) -> set[str]:
-    """The actions this user may take on this ticket now (templates show them, routes enforce them)."""
-    s = ticket.status
-    acts: set[str] = set()
-    is_open = s in OPEN_STATUSES
-    if user.role in INTAKE_ROLES:
-        if is_open:
-            acts |= {"classify", "merge"}
-        if s in (NEW, RETURNED, REOPENED):
-            acts.add("dispatch")
-        if s == NEW:
-            acts.add("answer")
-    if holds(user, ticket):
-        if s == DISPATCHED:
-            acts.add("sign")
-        if s in (SIGNED, IN_PROGRESS, REOPENED):
-            acts |= {"contact", "resolve"}
-        if s in (DISPATCHED, SIGNED, IN_PROGRESS) and user.role == HANDLER:
-            acts.add("return")
-        if s in (SIGNED, IN_PROGRESS) and ticket.unit_type == "township":
-            acts.add("whistle")
-    if user.role in (AGENT, SUPERVISOR) or holds(user, ticket):
-        if is_open or s in (RESOLVED, FOLLOWED_UP):
-            acts |= {"sms", "callback"}
-    if user.role == SUPERVISOR:
-        if is_open:
-            acts.add("reassign")
-            if s not in (NEW, RETURNED):
-                acts.add("to_triage")
-        if s in (RESOLVED, FOLLOWED_UP, "closed"):
-            acts.add("reopen")
-        if s in (RESOLVED, FOLLOWED_UP):
-            acts.add("close")
-    if is_open or s in (RESOLVED, FOLLOWED_UP):
-        acts.add("note")  # anyone who may see the ticket may add to its history
+    """The actions worth offering this user on this ticket now (permitted and fitting its status)."""
+    acts = {a for a, statuses in USEFUL_IN.items() if ticket.status in statuses and permitted(user, ticket, a)}
+    if "whistle" in acts and ticket.unit_type != "township":
+        acts.discard("whistle")
     return acts
 
 
-def _units():
+def _units(session=None):
     """Townships and departments for dispatch menus, read once per process (reference data)."""
     cache = current_app.extensions.get("console_units")
     if cache is None:
-        with services().session() as s:
-            cache = queries.unit_choices(s)
+        if session is None:
+            with services().session() as s:
+                cache = queries.unit_choices(s)
+        else:
+            cache = queries.unit_choices(session)  # inside the caller's transaction: no second connection
         current_app.extensions["console_units"] = cache
     return cache
 
@@ -76,9 +79,9 @@ def _service_choices():
     return [(c.code, f"{c.code} · {c.name_zh} / {c.name_en}") for c in sorted(tax.codes.values(), key=lambda c: c.code)]
 
 
-def _parse_unit(value: str) -> tuple[str, str]:
+def _parse_unit(session, value: str) -> tuple[str, str]:
     unit_type, _, code = (value or "").partition(":")
-    towns, depts = _units()
+    towns, depts = _units(session)
     if unit_type not in ("township", "department") or value not in {v for v, _ in towns + depts}:
         raise InvalidInput("choose a township or department from the list", field="unit")
     return unit_type, code
@@ -148,7 +151,7 @@ def _act(ticket_id: int, action: str, work):
             t = queries.visible_ticket(s, current_user, ticket_id)
             if t is None:
                 abort(404)
-            if action not in actions_for(current_user, t):
+            if not permitted(current_user, t, action):
                 abort(403)
             message = work(s, t)
     except HotlineError as exc:
@@ -247,7 +250,7 @@ def classify(ticket_id: int):
 def dispatch(ticket_id: int):
     """派单 to a township or department."""
     def work(s, t):
-        unit_type, code = _parse_unit(request.form.get("unit", ""))
+        unit_type, code = _parse_unit(s, request.form.get("unit", ""))
         tickets.dispatch(s, t, unit_type=unit_type, unit_code=code, actor=current_user.actor, now=now(),
                          limits=services().config.time_limits, note=_text())
         return f"Dispatched to {code} (派单)."
@@ -259,7 +262,7 @@ def dispatch(ticket_id: int):
 def reassign(ticket_id: int):
     """A supervisor moves an open ticket to another unit."""
     def work(s, t):
-        unit_type, code = _parse_unit(request.form.get("unit", ""))
+        unit_type, code = _parse_unit(s, request.form.get("unit", ""))
         triage.reassign(s, t, unit_type=unit_type, unit_code=code, reason=_text(), actor=current_user.actor,
                         now=now(), limits=services().config.time_limits)
         return f"Reassigned to {code}."

@@ -18,7 +18,7 @@ def _unit_choices(s):
     districts = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(select(District.code, District.name)
                                                                             .order_by(District.code)).all()]
     from console.tickets_views import _units
-    towns, depts = _units()
+    towns, depts = _units(s)
     return [("", "— none (agent, admin, city supervisor) —")] + districts + towns + depts
 
 
