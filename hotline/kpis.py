@@ -306,10 +306,11 @@ def rank_in_place(scores: list[UnitScore]) -> list[UnitScore]:
 
 
 def ranking(session: Session, *, month: str, unit_type: str, config: AssessmentConfig, as_of: datetime,
-            only_unit: str | None = None) -> list[UnitScore]:
+            only_unit: str | None = None, district_code: str | None = None) -> list[UnitScore]:
     """Every unit of the type for the month, best first, ranked among its peers.
 
-    only_unit limits the answer to that unit's own row (its rank still counts every peer): a unit sees itself.
+    only_unit limits the answer to that unit's own row and district_code to the units of one district
+    (ranks still count every peer): a unit sees itself, a district supervisor sees the district.
     """
     period = month_period(month, config.timezone)
     counts = _counts(session, unit_type, [period], as_of=as_of, config=config)
@@ -321,6 +322,8 @@ def ranking(session: Session, *, month: str, unit_type: str, config: AssessmentC
     rank_in_place(scores)
     if only_unit is not None:
         scores = [s for s in scores if s.unit.code == only_unit]
+    if district_code is not None:
+        scores = [s for s in scores if s.unit.district_code == district_code]
     return scores
 
 
@@ -396,3 +399,73 @@ def period_span(periods: Iterable[Period]) -> tuple[datetime, datetime]:
     """The first start and last end of consecutive periods."""
     ps = list(periods)
     return ps[0].start, ps[-1].end
+
+
+# ---------------------------------------------------------------- figures for the charts (one GROUP BY each)
+
+def volume_by(session: Session, column, periods: Sequence[Period], *, district_code: str | None = None,
+              ) -> dict[str, list[int]]:
+    """Tickets opened per value of column (group, channel …) in each period: {value: [count per period]}."""
+    b = bucket(Ticket.opened_at, periods)
+    where = [Ticket.opened_at >= periods[0].start, Ticket.opened_at < periods[-1].end]
+    if district_code:
+        where.append(Ticket.district_code == district_code)
+    rows = session.execute(select(b.label("p"), column.label("k"), func.count()).where(*where)
+                           .group_by(literal_column("p"), literal_column("k"))).all()
+    out: dict[str, list[int]] = {}
+    for p, k, n in rows:
+        if p is not None:
+            out.setdefault(k or "", [0] * len(periods))[int(p)] = n
+    return out
+
+
+@dataclass(frozen=True)
+class ClockCompliance:
+    """One clock across all tickets whose deadline fell in the month."""
+
+    clock: str
+    due: int
+    met: int
+    late: int
+    open_overdue: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share met in time."""
+        return self.met / self.due if self.due else None
+
+
+def clock_compliance(session: Session, *, month: str, config: AssessmentConfig, as_of: datetime,
+                     district_code: str | None = None) -> list[ClockCompliance]:
+    """Met in time, met late, and still open past due, per clock due in the month (one query)."""
+    period = month_period(month, config.timezone)
+    d = Deadline
+    met = _met_in_time(d)
+    stmt = (select(d.clock, func.count(), _sum(met), _sum(and_(d.met_at.is_not(None), ~met)),
+                   _sum(and_(d.met_at.is_(None), Ticket.status.in_(OPEN_STATUSES))))
+            .join(Ticket, Ticket.id == d.ticket_id)
+            .where(d.due_at >= period.start, d.due_at < period.end, d.due_at <= as_of, d.state != "cancelled",
+                   Ticket.status != MERGED)
+            .group_by(d.clock))
+    if district_code:
+        stmt = stmt.where(Ticket.district_code == district_code)
+    got = {c: ClockCompliance(c, n, m or 0, late or 0, oo or 0) for c, n, m, late, oo in session.execute(stmt)}
+    order = ("sign_for", "first_contact", "feedback", "followup")
+    return [got.get(c, ClockCompliance(c, 0, 0, 0, 0)) for c in order]
+
+
+def heat_township_group(session: Session, *, month: str, config: AssessmentConfig, top: int = 40,
+                        district_code: str | None = None) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
+    """The busiest townships of the month and their tickets per group: ([(code, name)], {code: {group: n}})."""
+    period = month_period(month, config.timezone)
+    where = [Ticket.opened_at >= period.start, Ticket.opened_at < period.end, Ticket.township_code.is_not(None)]
+    if district_code:
+        where.append(Ticket.district_code == district_code)
+    rows = session.execute(select(Ticket.township_code, Ticket.group, func.count()).where(*where)
+                           .group_by(Ticket.township_code, Ticket.group)).all()
+    table: dict[str, dict[str, int]] = {}
+    for town, group, n in rows:
+        table.setdefault(town, {})[group] = n
+    busiest = sorted(table, key=lambda t: (-sum(table[t].values()), t))[:top]
+    names = dict(session.execute(select(Township.code, Township.name).where(Township.code.in_(busiest))).all())
+    return [(t, names.get(t, t)) for t in busiest], {t: table[t] for t in busiest}
