@@ -40,6 +40,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from ivr import bp as ivr_bp
     app.register_blueprint(ivr_bp)
 
+    from ivr.followup import bp as followup_bp  # calls the scheduler places: 回访 survey and callbacks
+    app.register_blueprint(followup_bp)
+
     import console
     console.init_app(app)
 

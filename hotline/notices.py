@@ -25,6 +25,16 @@ TEXTS = {
         "reopened": "【12345】工单{ref}回访未解决，已重新打开，请继续办理。",
         "undeliverable": "短信/电话无法送达（{purpose}，{to}）：{error}",
         "callback_failed": "回拨{to}未接通，已尝试{attempts}次，请人工处理。",
+        # Spoken (ivr/followup.py).
+        "voice_intro": "您好，这里是12345市民服务热线回访。关于您的工单{ref}。",
+        "voice_solved": "您反映的问题解决了吗？已解决请按1，未解决请按2。",
+        "voice_satisfied": "您对办理结果满意吗？满意请按1，基本满意请按2，不满意请按3。",
+        "voice_again": "抱歉，没有听清。",
+        "voice_thanks": "感谢您的评价，再见。",
+        "voice_reopened": "感谢反馈，我们会督促承办单位重新办理，再见。",
+        "voice_goodbye": "我们稍后再联系您，再见。",
+        "voice_callback_agent": "12345回拨任务：正在为您接通市民，号码尾号{last4}。",
+        "voice_callback_citizen": "您好，这里是12345市民服务热线，应您的要求回电，正在为您接通人工服务，请稍候。",
     },
     "en": {
         "reminder": "12345 reminder: ticket {ref} {clock} due {due}.",
@@ -38,6 +48,17 @@ TEXTS = {
         "reopened": "12345: ticket {ref} was not solved per follow-up and is reopened.",
         "undeliverable": "Undeliverable ({purpose}, {to}): {error}",
         "callback_failed": "Callback to {to} not connected after {attempts} tries; please call by hand.",
+        "voice_intro": "Hello, this is the 12345 citizen hotline following up on your ticket {ref}.",
+        "voice_solved": "Was your problem solved? Press 1 for yes, 2 for no.",
+        "voice_satisfied": "Are you satisfied with the result? Press 1 for satisfied, 2 for basically satisfied, "
+                           "3 for not satisfied.",
+        "voice_again": "Sorry, I did not catch that.",
+        "voice_thanks": "Thank you for your answer. Goodbye.",
+        "voice_reopened": "Thank you. We will ask the unit to handle it again. Goodbye.",
+        "voice_goodbye": "We will contact you again later. Goodbye.",
+        "voice_callback_agent": "12345 callback: connecting you to the citizen, number ending {last4}.",
+        "voice_callback_citizen": "Hello, this is the 12345 citizen hotline calling you back as you asked. "
+                                  "Connecting you to an agent, please hold.",
     },
 }
 MAX_RESOLUTION_CHARS = 120
