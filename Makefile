@@ -60,3 +60,28 @@ lock:
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
+
+# The terminal phone (ivr/phone.py): call or text the running hotline (`make run`) like Twilio would,
+# with signed webhooks. PHONE_ARGS="--script steps.txt" plays a script; SMS="查询 2611280012" sends one text.
+.PHONY: phone sms dev-twilio-token bench-webhooks
+phone: setup dev-twilio-token
+	@set -a; source instance/dev.env; set +a; $(BIN)/python -m ivr.phone call --url http://127.0.0.1:$(PORT) $(PHONE_ARGS)
+
+sms: setup dev-twilio-token
+	@set -a; source instance/dev.env; set +a; $(BIN)/python -m ivr.phone sms --url http://127.0.0.1:$(PORT) $(PHONE_ARGS) $(if $(SMS),"$(SMS)")
+
+# Twilio webhooks are always signature-checked; without a Twilio account, a development token signs them.
+dev-twilio-token: instance/dev.env
+	@grep -q '^TWILIO_AUTH_TOKEN=' instance/dev.env || { \
+	  $(PYTHON) -c "import secrets; print(f'TWILIO_AUTH_TOKEN=dev-{secrets.token_hex(16)}')" >> instance/dev.env; \
+	  echo "==> added a development TWILIO_AUTH_TOKEN to instance/dev.env (restart make run to use it)"; }
+run: dev-twilio-token
+
+# Signed SMS webhooks through gunicorn, loaded by wrk from a second process, beside a constant-TwiML ceiling.
+/usr/bin/wrk:
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
+bench-webhooks: setup /usr/bin/wrk
+	$(BIN)/python -m bench.webhooks
+bench: bench-webhooks

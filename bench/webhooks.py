@@ -1,0 +1,211 @@
+"""Twilio webhook throughput: signed SMS webhooks that open tickets vs a constant-TwiML endpoint, same gunicorn.
+
+gunicorn runs the app with the Procfile's production settings (2 workers x 4 threads, HOTLINE_MODE=production)
+on a fresh database; wrk, in its own process, loads it from 127.0.0.1 with 16 connections:
+  1. the ceiling: POST /bench/constant-twiml, a constant <Response> from the same app (no database);
+  2. the real thing: POST /twilio/sms, each request a new MessageSid, signed, filing a ticket and replying.
+Targets (issue 3, 2 cores): SMS >= 0.2 x the ceiling, >= 1,000 req/s on SQLite, p99 <= 50 ms at 16 connections.
+Run: `make bench-webhooks` or `.venv/bin/python -m bench.webhooks [--backend sqlite|postgresql] [--seconds 8]`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.common import fresh_services, sample_texts
+from hotline.config import PROJECT_ROOT
+from ivr.signature import sign
+
+PUBLIC = "https://hotline.bench.example.org"
+TOKEN = "bench-twilio-auth-token"
+CONNECTIONS = 16
+TARGET_RATIO, TARGET_RPS, TARGET_P99_MS = 0.2, 1000.0, 50.0
+CONSTANT = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
+
+WRK_SCRIPT = r"""
+local bodies = dofile(os.getenv("BENCH_BODIES") or "/dev/null") or {}
+local threads, counter = {}, 1
+function setup(thread)
+  thread:set("tid", counter); thread:set("nthreads", tonumber(os.getenv("BENCH_THREADS") or "1"))
+  counter = counter + 1; table.insert(threads, thread)
+end
+local i = 0
+function request()
+  if #bodies == 0 then
+    return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"}, "x=1")
+  end
+  local k = (i * nthreads + tid - 1) % #bodies + 1
+  i = i + 1
+  local b = bodies[k]
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                  ["X-Twilio-Signature"] = b[2]}, b[1])
+end
+function done(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+              + summary.errors.timeout
+  io.write(string.format('WRKJSON {"requests": %d, "seconds": %.3f, "p50_ms": %.3f, "p99_ms": %.3f, "errors": %d, "non2xx": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    bad, summary.errors.status))
+end
+"""
+
+
+def sms_bodies(n: int) -> list[tuple[str, str]]:
+    """n signed SMS webhooks, each a new message from one of many citizens, each a complete report."""
+    texts = sample_texts()
+    out = []
+    url = PUBLIC + "/twilio/sms"
+    for i in range(n):
+        text, place = texts[i % len(texts)]
+        sid = "SM" + uuid.uuid4().hex
+        params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": f"+86139{i:08d}",
+                  "To": "+8610012345", "Body": f"{place}{text}", "NumMedia": "0", "ApiVersion": "2010-04-01"}
+        out.append((urlencode(params), sign(TOKEN, url, params)))
+    return out
+
+
+def lua_table(bodies: list[tuple[str, str]]) -> str:
+    """The bodies as a Lua chunk (url-encoded text and base64 need no escaping)."""
+    return "return {\n" + ",\n".join(f'{{"{b}","{s}"}}' for b, s in bodies) + "\n}\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile_web() -> str:
+    """The production web command from the Procfile (workers, threads, logging)."""
+    for line in (PROJECT_ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.split(":", 1)[1].strip()
+    raise SystemExit("no web: line in the Procfile")
+
+
+def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
+    """The Procfile's web process, pointed at the bench app (the real app plus the constant endpoint)."""
+    argv = shlex.split(procfile_web().replace("$PORT", str(port)))
+    argv[-1] = "bench.webhooks:bench_app()"
+    # Access logs go to a file, as in production behind a log collector; the terminal is not the bottleneck.
+    if "--access-logfile" in argv:
+        argv[argv.index("--access-logfile") + 1] = str(log)
+    env = {**os.environ, "HOTLINE_MODE": "production", "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
+           "HOTLINE_API_TOKEN": "bench-api-token", "PUBLIC_BASE_URL": PUBLIC, "TWILIO_AUTH_TOKEN": TOKEN,
+           "TWILIO_ACCOUNT_SID": "", "TWILIO_PHONE_NUMBER": "", "RASA_URL": ""}
+    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "ab"),
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {log}")
+    proc.kill()
+    raise SystemExit(f"gunicorn did not become healthy; see {log}")
+
+
+def bench_app():
+    """The real app plus a constant-TwiML endpoint: the ceiling is measured in the same processes."""
+    from flask import Response
+
+    from app import create_app
+    app = create_app()
+
+    @app.post("/bench/constant-twiml")
+    def constant():
+        return Response(CONSTANT, mimetype="text/xml")
+
+    return app
+
+
+def wrk(url: str, seconds: int, threads: int, script: Path, bodies: Path | None) -> dict:
+    """Run wrk; its done() prints one JSON line."""
+    env = {**os.environ, "BENCH_THREADS": str(threads)}
+    if bodies is not None:
+        env["BENCH_BODIES"] = str(bodies)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency",
+                          "-s", str(script), url], env=env, capture_output=True, text=True, timeout=seconds + 120)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed:\n{out.stdout}\n{out.stderr}")
+    r = json.loads(line.removeprefix("WRKJSON "))
+    r["rps"] = r["requests"] / r["seconds"]
+    return r
+
+
+def run(backend: str, seconds: int) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench-webhooks` installs it (apt-get install wrk)")
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-webhooks-"))
+    script = tmp / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    # More bodies than the run can use, so every request is a new message (a repeat would be a cheap retry).
+    bodies = tmp / "bodies.lua"
+    bodies.write_text(lua_table(sms_bodies(max(4000, 2500 * seconds))))
+    threads = 2
+    with fresh_services(backend) as svc:
+        url = svc.config.database.url
+        port = free_port()
+        proc = start_gunicorn(url, port, tmp / "gunicorn.log")
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wrk(base + "/bench/constant-twiml", 2, threads, script, None)  # warm-up
+            ceiling = wrk(base + "/bench/constant-twiml", seconds, threads, script, None)
+            sms = wrk(base + "/twilio/sms", seconds, threads, script, bodies)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        from sqlalchemy import func, select
+
+        from hotline.models import Ticket
+        with svc.session() as s:
+            tickets = s.scalar(select(func.count()).select_from(Ticket))
+    return {"backend": backend, "ceiling": ceiling, "sms": sms, "tickets": tickets, "log": str(tmp / "gunicorn.log")}
+
+
+def report(r: dict) -> bool:
+    c, s = r["ceiling"], r["sms"]
+    ratio = s["rps"] / c["rps"] if c["rps"] else 0.0
+    print(f"\n== bench.webhooks on {r['backend']} (gunicorn 2 workers x 4 threads; wrk, {CONNECTIONS} connections) ==")
+    print(f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'constant TwiML (ceiling)':34} {c['rps']:9.0f} {c['p50_ms']:8.2f} {c['p99_ms']:8.2f} {c['errors']:7d}")
+    print(f"{'signed SMS opening a ticket':34} {s['rps']:9.0f} {s['p50_ms']:8.2f} {s['p99_ms']:8.2f} {s['errors']:7d}")
+    print(f"ratio SMS / ceiling: {ratio:.3f} (target >= {TARGET_RATIO})")
+    if r["backend"] == "sqlite":
+        print(f"SMS req/s: {s['rps']:.0f} (target >= {TARGET_RPS:.0f} on SQLite)")
+    print(f"SMS p99: {s['p99_ms']:.1f} ms (target <= {TARGET_P99_MS:.0f} ms)")
+    print(f"tickets filed: {r['tickets']} for {s['requests']} webhooks answered ({s['errors']} errors)")
+    met = ratio >= TARGET_RATIO and s["p99_ms"] <= TARGET_P99_MS and (r["backend"] != "sqlite" or s["rps"] >= TARGET_RPS)
+    print("targets met" if met else "targets NOT met")
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--seconds", type=int, default=8)
+    args = parser.parse_args(argv)
+    report(run(args.backend, args.seconds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
