@@ -1,0 +1,136 @@
+"""The console in a real Chromium: sign in, work a ticket to resolved, live chat, live inbox, XSS shown as text."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from hotline.models import Conversation, Message, Notification, Ticket
+from tests.web.console_support import NOW, PASSWORD, build_world, open_in
+
+pytestmark = pytest.mark.browser
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>"\'><svg onload=window.__xss=1>'
+
+
+@pytest.fixture
+def console_world(console_app, db):
+    return build_world(db)
+
+
+@pytest.fixture
+def console_app(app):
+    app.extensions["console_clock"] = lambda: NOW
+    return app
+
+
+def sign_in(page, base, username):
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header .who")
+
+
+def test_a_handler_signs_in_and_works_a_ticket_from_the_queue_to_resolved(live_server, page, console_world, db):
+    sign_in(page, live_server, "handler_a")
+    ref = console_world.refs["ta2"]
+    page.goto(f"{live_server}/console/tickets")
+    page.click(f"tr[data-reference='{ref}'] a")
+    page.click("#do-sign")
+    assert page.text_content("#ticket-status") == "signed"
+    page.fill("form:has(#do-contact) textarea", "已电话联系市民，约定今天下午到场")
+    page.click("#do-contact")
+    assert page.text_content("#ticket-status") == "in_progress"
+    page.fill("form:has(#do-resolve) textarea", "摊贩已劝离，城管每日巡查")
+    page.click("#do-resolve")
+    assert page.text_content("#ticket-status") == "resolved"
+    actions = page.eval_on_selector_all("#events li", "els => els.map(e => e.dataset.action)")
+    assert actions[-3:] == ["sign", "contact", "resolve"]
+    with db.session() as s:
+        assert s.get(Ticket, console_world.tickets["ta2"]).resolution == "摊贩已劝离，城管每日巡查"
+    page.click("text=Sign out")
+    page.wait_for_selector("#login-form")
+    page.goto(f"{live_server}/console/tickets")
+    assert "/console/login" in page.url
+
+
+def test_an_agent_takes_over_a_handed_off_chat_and_both_sides_see_each_other_live(live_server, page, console_world, db):
+    # The web-chat widget (issue 4) reads the same Message rows; here the citizen side is the database itself.
+    with db.session() as s:
+        conv = Conversation(channel="web", external_id="live-1", status="handed_off", state={}, lang="zh",
+                            created_at=NOW, updated_at=NOW)
+        s.add(conv)
+        s.flush()
+        s.add(Message(conversation_id=conv.id, channel="web", direction="in", sender="citizen",
+                      body="电梯坏了三天了，转人工", media=[], created_at=NOW))
+        conv_id = conv.id
+    sign_in(page, live_server, "agent")
+    page.goto(f"{live_server}/console/chats")
+    page.click(f"tr[data-conversation='{conv_id}'] button")
+    page.wait_for_selector("#reply-form")
+    page.fill("#reply-body", "您好，我是12345话务员，请问具体地址？")
+    page.press("#reply-body", "Enter")
+    page.wait_for_selector(".msg[data-sender=agent]")
+    with db.session() as s:
+        sent = s.scalars(select(Message).where(Message.conversation_id == conv_id, Message.sender == "agent")).all()
+        assert [(m.body, m.direction, m.channel) for m in sent] == [("您好，我是12345话务员，请问具体地址？", "out", "web")]
+        assert s.get(Conversation, conv_id).agent_id == console_world.users["agent"]
+        s.add(Message(conversation_id=conv_id, channel="web", direction="in", sender="citizen",
+                      body="朝阳区三里屯北小街5号楼", media=[], created_at=NOW))
+    page.wait_for_selector("text=朝阳区三里屯北小街5号楼", timeout=3000)  # polled, no reload
+    page.fill("#chat-ticket-form textarea[name=text]", "三里屯北小街5号楼电梯坏了三天")
+    page.fill("#chat-ticket-form input[name=location]", "朝阳区三里屯北小街")
+    page.click("#open-ticket")
+    page.wait_for_selector("#ticket-status")
+    with db.session() as s:
+        conv = s.get(Conversation, conv_id)
+        t = s.get(Ticket, conv.ticket_id)
+        assert t.channel == "web" and t.conversation_id == conv_id
+        told = s.scalars(select(Message).where(Message.conversation_id == conv_id, Message.sender == "agent")
+                         .order_by(Message.id.desc())).first()
+        assert t.reference in told.body
+    assert "电梯坏了三天了，转人工" in page.text_content("#transcript")
+
+
+def test_the_inbox_shows_a_new_escalation_without_a_reload_and_counts_it_in_the_tab_title(
+        live_server, page, console_world, db):
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server}/console/inbox")
+    page.wait_for_selector("#inbox-empty", state="visible")
+    with db.session() as s:
+        s.add(Notification(audience_type="city", audience_code=None, kind="escalation",
+                           ticket_id=console_world.tickets["tb"], message="建外街道超时未签收，升级督办", created_at=NOW))
+    page.wait_for_selector("text=建外街道超时未签收，升级督办", timeout=5000)
+    expect(page).to_have_title(re.compile(r"^\(1\) Inbox"))
+    page.click("#inbox-list button")
+    expect(page).to_have_title(re.compile(r"^Inbox"))
+
+
+def test_script_in_a_citizen_complaint_or_chat_is_shown_as_text_and_never_runs(live_server, page, console_world, db):
+    with db.session() as s:
+        t = open_in(s, db.core, f"三里屯有人私搭乱建 {XSS}", f"朝阳区三里屯街道 {XSS}", phone="13800138099")
+        conv = Conversation(channel="web", external_id="xss", status="handed_off", state={}, created_at=NOW,
+                            updated_at=NOW)
+        s.add(conv)
+        s.flush()
+        t.conversation_id = conv.id
+        s.add(Message(conversation_id=conv.id, channel="web", direction="in", sender="citizen", body=XSS, media=[],
+                      created_at=NOW))
+        ticket_id, conv_id = t.id, conv.id
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, live_server, "agent")
+    page.goto(f"{live_server}/console/tickets")
+    page.goto(f"{live_server}/console/tickets/{ticket_id}")
+    assert XSS in page.text_content("#ticket-text")
+    assert XSS in page.text_content("#transcript")
+    page.goto(f"{live_server}/console/chats")
+    page.click(f"tr[data-conversation='{conv_id}'] button")
+    page.wait_for_selector("#chatbox .msg")
+    with db.session() as s:
+        s.add(Message(conversation_id=conv_id, channel="web", direction="in", sender="citizen", body=XSS + " 2",
+                      media=[], created_at=NOW))
+    page.wait_for_selector("text=<svg onload=window.__xss=1> 2", timeout=3000)  # arrived through the JSON poll
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#chatbox img, #chatbox script, #chatbox svg, #ticket-text img").count() == 0
+    assert dialogs == []
