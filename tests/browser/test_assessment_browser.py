@@ -1,0 +1,67 @@
+"""A supervisor opens the assessment dashboard and the monthly report in Chromium; the report prints to a PDF."""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import at
+from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
+from tests.web.console_support import PASSWORD, make_users
+
+pytestmark = pytest.mark.browser
+AS_OF = at("2026-12-20 00:00")
+
+
+@pytest.fixture
+def supervisor_world(app, db):
+    app.extensions["console_clock"] = lambda: AS_OF
+    with db.session() as s:
+        make_users(s, ["supervisor"])
+        walk(s, db.core, opened=at("2026-11-03 10:00"), sign=1 * H, contact=2 * H, resolve=5 * H, followup=30 * H)
+        walk(s, db.core, opened=at("2026-11-04 10:00"), text="夜里广场舞音响太吵")
+        walk(s, db.core, township=SANLITUN, opened=at("2026-11-04 10:00"), sign=3 * H, contact=4 * H)
+
+
+def _sign_in(page, base: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_the_dashboard_opens_sorts_and_links_a_figure_to_its_orders(supervisor_world, live_server, page):
+    _sign_in(page, live_server)
+    page.goto(f"{live_server}/console/assessment/?month=2026-11")
+    first = page.locator("table.ranking tbody tr").first
+    assert first.get_attribute("data-unit") == WANGJING
+    assert first.locator("td[data-col=response_rate]").inner_text().strip() == "50.0%"
+    # Sort by name through the column heading, then open the orders behind Wangjing's "due".
+    page.click("th >> text=Unit")
+    assert "sort=unit_name" in page.url
+    page.goto(f"{live_server}/console/assessment/?month=2026-11")
+    page.locator(f"tr[data-unit='{WANGJING}'] td[data-col=due] a").click()
+    page.wait_for_load_state()
+    assert page.locator("#orders tbody tr").count() == 2
+    assert "2 orders" in page.locator("h1").inner_text()
+
+
+def test_the_monthly_report_renders_and_prints_to_a_pdf_with_the_ranking(supervisor_world, live_server, page):
+    _sign_in(page, live_server)
+    page.goto(f"{live_server}/console/assessment/report?month=2026-11")
+    assert page.locator("#ranking-township table.ranking tbody tr").count() == 349
+    assert page.locator("svg.chart").count() >= 6
+    pdf = page.pdf(format="A4", print_background=True)
+    # The PDF's fonts map some characters to Kangxi radicals (⾥ for 里): NFKC folds them back.
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    assert "Townships (街乡镇)" in text and "Response" in text
+    # The first two rows of the township ranking (rank, code, name, score computed by hand: 10×½ + 45 + 45 and 0),
+    # compared without white space because a long name wraps inside its cell.
+    squeezed = re.sub(r"\s+", "", text)
+    assert f"1{WANGJING}望京街道95.0050.0%" in squeezed
+    assert f"2{SANLITUN}三里屯街道0.000.0%" in squeezed
+    assert "Sign out" not in text  # the console's navigation does not print
