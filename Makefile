@@ -51,6 +51,7 @@ test: setup browser
 bench: setup
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.similar
+	$(BIN)/python -m bench.kpis $(KPIS_BENCH_ARGS)
 
 # Re-pin dependencies after editing requirements.in.
 lock:
