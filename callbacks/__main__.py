@@ -17,7 +17,9 @@ log = logging.getLogger("callbacks")
 def main() -> int:
     """Take the lock, build the services once, run the jobs until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # one line per tick is noise
+    # One line per tick, or per Twilio request and header, is noise.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     try:
         config = load_config()
     except ConfigError as exc:

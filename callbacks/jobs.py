@@ -35,8 +35,12 @@ def drain_deadlines(rt: Runtime) -> None:
     """Sweep due clocks batch after batch until none is left or the tick's time is up."""
     started = time.monotonic()
     batch = rt.services.config.scheduler.batch_size
-    while sweep_deadlines(rt.services, utcnow()) >= batch and time.monotonic() - started < _budget(rt):
-        pass
+    while True:
+        done = sweep_deadlines(rt.services, utcnow())
+        if done:
+            log.info("looked at %d due clocks", done)
+        if done < batch or time.monotonic() - started >= _budget(rt):
+            return
 
 
 def drain_outbox(rt: Runtime) -> None:
@@ -46,8 +50,10 @@ def drain_outbox(rt: Runtime) -> None:
         if rt.pool.free() == 0:
             rt.pool.wait_for_free(timeout=0.05)
             continue
-        if sweep_outbox(rt.services, utcnow(), rt.pool) == 0:
+        taken = sweep_outbox(rt.services, utcnow(), rt.pool)
+        if taken == 0:
             return
+        log.info("sending %d outbound messages", taken)
 
 
 def run_callbacks(rt: Runtime) -> None:

@@ -156,13 +156,17 @@ class TwilioTelephony:
         return SendResult(sid=call.sid, status=call.status)
 
     def recent_sms(self, to: str, *, since: datetime) -> list[SentSms]:
-        """Messages Twilio holds for this number created since `since` (newest first, at most 50)."""
+        """Messages Twilio holds for this number created since `since`, newest first (a busy staff phone may
+        have hundreds: page until the list reaches messages older than `since`)."""
+        found = []
         try:
-            found = self._client.messages.list(to=to, limit=50, page_size=50)
+            for m in self._client.messages.stream(to=to, page_size=1000):
+                if m.date_created is not None and m.date_created < since:
+                    break
+                found.append(SentSms(sid=m.sid, body=m.body or "", status=m.status, created_at=m.date_created))
         except _TRANSLATED as exc:
             raise _translate(exc) from exc
-        return [SentSms(sid=m.sid, body=m.body or "", status=m.status, created_at=m.date_created)
-                for m in found if m.date_created is None or m.date_created >= since]
+        return found
 
 
 class DevOutbox:
