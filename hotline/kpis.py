@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from hotline.config import AssessmentConfig
-from hotline.models import MERGED, OPEN_STATUSES, Deadline, Department, District, Ticket, Township
+from hotline.models import MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, Ticket, Township
 
 UNIT_TYPES = ("township", "department", "district")
 RATE_NAMES = ("response", "resolution", "satisfaction")
@@ -208,10 +208,14 @@ class _Response:
         return stmt
 
     def due(self, start: datetime, end: datetime, as_of: datetime) -> list[ColumnElement]:
-        """Orders whose anchor clock falls due in [start, end) and by as_of; merged duplicates ride on their master."""
+        """Orders whose anchor clock falls due in [start, end) and by as_of.
+
+        Merged duplicates ride on their master; a ticket still in the hotline's triage queue (never
+        dispatched) is the hotline's delay, not the unit's, so it is left out until it is dispatched.
+        """
         a = self.anchor
         return [a.clock == self.anchor_clock, a.due_at >= start, a.due_at < end, a.due_at <= as_of,
-                a.state != "cancelled", Ticket.status != MERGED]
+                a.state != "cancelled", Ticket.status.not_in((MERGED, NEW))]
 
     def hit(self) -> ColumnElement:
         """Every counted clock met by its own deadline (a missing or cancelled non-anchor clock does not count)."""
@@ -376,7 +380,8 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
         f"Response rate = orders that met every one of these clocks in time ({clocks}) ÷ orders whose "
         f"{config.response_clocks[-1].replace('_', '-')} clock fell due in the month. An order still open past "
         f"that deadline counts as a miss (it is not left out as \"not yet closed\"). Merged duplicates are "
-        f"counted once, on their master ticket.",
+        f"counted once, on their master ticket; a ticket still waiting in the hotline's triage queue counts "
+        f"only once it has been dispatched.",
         "Resolution rate = follow-ups (回访) in the month whose answer was \"solved\" ÷ follow-ups in the month "
         "that answered the question.",
         f"Satisfaction rate = \"satisfied\" answers ÷ follow-ups in the month that rated the service; "
@@ -445,7 +450,7 @@ def clock_compliance(session: Session, *, month: str, config: AssessmentConfig, 
                    _sum(and_(d.met_at.is_(None), Ticket.status.in_(OPEN_STATUSES))))
             .join(Ticket, Ticket.id == d.ticket_id)
             .where(d.due_at >= period.start, d.due_at < period.end, d.due_at <= as_of, d.state != "cancelled",
-                   Ticket.status != MERGED)
+                   Ticket.status.not_in((MERGED, NEW)))
             .group_by(d.clock))
     if district_code:
         stmt = stmt.where(Ticket.district_code == district_code)

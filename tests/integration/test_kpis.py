@@ -167,3 +167,13 @@ def test_a_trend_gives_each_month_its_own_figures_from_one_pass(session, db):
     assert [s.period for s in series][-3:] == ["2026-09", "2026-10", "2026-11"]
     assert len(series) == 12
     assert [s.response_rate for s in series][-3:] == [1.0, None, 0.0]
+
+
+def test_a_ticket_still_in_triage_is_not_held_against_the_unit_it_may_go_to(session, db):
+    from hotline.intake import IntakeRequest, open_ticket
+    core, cfg = db.core, db.config.assessment
+    ticket, _ = open_ticket(session, IntakeRequest(text="留言：楼上噪音", location="朝阳区望京街道", service_code="ENV-NOISE",
+                                                   triage_reason="voicemail"), now=at("2026-11-10 00:00"), core=core)
+    assert (ticket.status, ticket.unit_code) == ("new", WANGJING)
+    session.commit()
+    assert _row(_rank(session, cfg), WANGJING).due == 0
