@@ -68,6 +68,9 @@ def bench_backend(backend: str, n: int, repeats: int) -> dict:
             hot_s, spots = timed(lambda: hotspots.hotspots(s, start=period.start, end=period.end, config=cfg),
                                  repeats)
             surge_s, found = timed(lambda: hotspots.surges(s, month=MONTH, config=cfg, as_of=END), repeats)
+            busiest = max(rows, key=lambda r: r.due).unit.code
+            trend_s, _ = timed(lambda: kpis.trends(s, month=MONTH, unit_type="township", config=cfg, as_of=END,
+                                                   unit_code=busiest), repeats)
             t0 = time.perf_counter()
             naive = naive_ranking(s, cfg, END)
             naive_s = time.perf_counter() - t0
@@ -79,7 +82,7 @@ def bench_backend(backend: str, n: int, repeats: int) -> dict:
         return {"backend": backend, "tickets": report.tickets, "generate_s": gen_s, "units": len(rows),
                 "due": sum(r.due for r in rows), "ranking_s": rank_s, "department_ranking_s": dept_s,
                 "naive_s": naive_s, "hotspots_s": hot_s, "hotspots": len(spots), "surges_s": surge_s,
-                "surges": len(found)}
+                "surges": len(found), "trend_s": trend_s}
 
 
 def main() -> None:
@@ -103,6 +106,7 @@ def main() -> None:
         print(f"  {ok(r['hotspots_s'])} hotspots for {MONTH}: {r['hotspots_s']:.3f} s ({r['hotspots']} hotspots; "
               f"ceiling {CEILING_S:.1f} s)")
         print(f"  {ok(r['surges_s'])} surge alerts for {MONTH}: {r['surges_s']:.3f} s ({r['surges']} surges)")
+        print(f"  {ok(r['trend_s'])} one township's 12-month trend: {r['trend_s']:.3f} s")
 
 
 if __name__ == "__main__":
