@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.similar
 	$(BIN)/python -m bench.kpis $(KPIS_BENCH_ARGS)
+	$(BIN)/python -m bench.console $(CONSOLE_BENCH_ARGS)
 
 # Re-pin dependencies after editing requirements.in.
 lock:
