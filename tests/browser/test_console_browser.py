@@ -134,3 +134,28 @@ def test_script_in_a_citizen_complaint_or_chat_is_shown_as_text_and_never_runs(l
     assert page.evaluate("window.__xss") is None
     assert page.locator("#chatbox img, #chatbox script, #chatbox svg, #ticket-text img").count() == 0
     assert dialogs == []
+
+
+def test_an_agent_takes_over_a_chat_from_the_real_widget_and_the_reply_reaches_it_within_3_seconds(
+        live_server, page, browser, console_world, db):
+    citizen = browser.new_context(locale="zh-CN").new_page()
+    citizen.set_default_timeout(10_000)
+    try:
+        citizen.goto(f"{live_server}/")
+        citizen.click(".h12345-launcher")
+        citizen.fill(".h12345-input", "小区电梯坏了，转人工")
+        citizen.click(".h12345-send")
+        citizen.wait_for_selector(".h12345-log >> text=人工客服")  # the bot hands the chat off
+        sign_in(page, live_server, "agent")
+        page.goto(f"{live_server}/console/chats")
+        # The world's other chat is already this agent's (an "Open" link); the new one waits for a takeover.
+        page.locator("#chat-list tr:has(button) button").click()
+        page.wait_for_selector("#reply-form")
+        page.fill("#reply-body", "您好，我是人工客服小王")
+        page.press("#reply-body", "Enter")
+        citizen.wait_for_selector(".h12345-log >> text=您好，我是人工客服小王", timeout=3000)
+        citizen.fill(".h12345-input", "在朝阳区三里屯北小街5号楼")
+        citizen.click(".h12345-send")
+        page.wait_for_selector("#chatbox >> text=在朝阳区三里屯北小街5号楼", timeout=3000)
+    finally:
+        citizen.context.close()
