@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from console import bp, queries
 from console.access import AGENT, SUPERVISOR, roles_required
-from console.forms import ActionForm, OpenTicketForm, ReplyForm
+from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
 from console.web import done, fail, now, services
 from hotline import triage
 from hotline.errors import HotlineError
@@ -63,7 +63,7 @@ def chat(conversation_id: int):
         mine = conv.agent_id == current_user.id
     form = OpenTicketForm()
     from console.tickets_views import _service_choices
-    form.service_code.choices = [("", "— classify automatically —")] + _service_choices()
+    form.service_code.choices = options([("", "— classify automatically —")] + _service_choices())
     if not form.text.data:
         form.text.data = "\n".join(m.body for m in messages if m.direction == "in")
     return render_template("console/chat.html", conv=conv, messages=messages, mine=mine, citizen=citizen,

@@ -4,9 +4,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from console.access import ROLES
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class LoginForm(FlaskForm):
@@ -91,7 +97,7 @@ class UserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64),
                                                    Regexp(r"^[A-Za-z0-9_.-]+$", message="letters, digits, _ . -")])
     display_name = StringField("Name", validators=[Optional(), Length(max=80)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    role = SelectField("Role", choices=options((r, r) for r in ROLES), validators=[DataRequired()])
     unit = SelectField("Unit", validators=[Optional()], validate_choice=False)
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=256)])
 
@@ -100,7 +106,7 @@ class UserEditForm(FlaskForm):
     """Role, unit, active flag and an optional new password for an existing user."""
 
     display_name = StringField("Name", validators=[Optional(), Length(max=80)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES], validators=[DataRequired()])
+    role = SelectField("Role", choices=options((r, r) for r in ROLES), validators=[DataRequired()])
     unit = SelectField("Unit", validators=[Optional()], validate_choice=False)
     active = BooleanField("Active")
     password = PasswordField("New password", validators=[Optional(), Length(min=10, max=256)])

@@ -9,7 +9,7 @@ from flask_login import current_user
 from console import bp, queries
 from console.access import (AGENT, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, ConsoleUser, answers_whistle,
                             holds, roles_required, ticket_scope)
-from console.forms import (ActionForm, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
+from console.forms import (ActionForm, options, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
                            OpenTicketForm, SmsForm, WhistleForm)
 from console.web import done, fail, now, services
 from hotline import outbox, tickets, triage
@@ -131,7 +131,7 @@ def ticket(ticket_id: int):
         my_whistles = [w for w in page.ticket.whistles if answers_whistle(current_user, w) and w.done_at is None]
     towns, depts = _units()
     classify = ClassifyForm()
-    classify.service_code.choices = _service_choices()
+    classify.service_code.choices = options(_service_choices())
     classify.service_code.data = page.ticket.service_code
     return render_template(
         "console/ticket.html", p=page, t=page.ticket, acts=acts, my_whistles=my_whistles, now=now(),
@@ -377,7 +377,7 @@ def callback(ticket_id: int):
 def new_ticket():
     """An agent opens a ticket for a caller (channel 'agent')."""
     form = OpenTicketForm()
-    form.service_code.choices = [("", "— classify automatically —")] + _service_choices()
+    form.service_code.choices = options([("", "— classify automatically —")] + _service_choices())
     if form.validate_on_submit():
         req = IntakeRequest(text=form.text.data, channel="agent", phone=form.phone.data or None,
                             location=form.location.data or None, service_code=form.service_code.data or None,

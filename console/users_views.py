@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from console import bp
 from console.access import ADMIN, SUPERVISOR, roles_required
-from console.forms import UserEditForm, UserForm
+from console.forms import UserEditForm, UserForm, options
 from console.users import check_unit, create_user, set_password
 from console.web import done, fail, now, services
 from hotline.errors import HotlineError, InvalidInput
@@ -33,7 +33,7 @@ def users():
     """List users and create one."""
     form = UserForm()
     with services().session() as s:
-        form.unit.choices = _unit_choices(s)
+        form.unit.choices = options(_unit_choices(s))
         if form.validate_on_submit():
             unit_type, unit_code = _split_unit(form.unit.data)
             if form.role.data == ADMIN and current_user.role != ADMIN:
@@ -63,7 +63,7 @@ def user_edit(user_id: int):
         if user.role == ADMIN and current_user.role != ADMIN:
             abort(403)
         form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
-        form.unit.choices = _unit_choices(s)
+        form.unit.choices = options(_unit_choices(s))
         if request.method == "GET":
             form.unit.data = f"{user.unit_type}:{user.unit_code}" if user.unit_code else ""
         if form.validate_on_submit():
