@@ -8,6 +8,8 @@ Run: `.venv/bin/python -m bench.kpis [--tickets 1000000] [--backends sqlite,post
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import time
 from datetime import datetime, timezone
@@ -53,7 +55,21 @@ def analyze(svc) -> None:
 
 
 def bench_backend(backend: str, n: int, repeats: int) -> dict:
+    try:
+        return _bench_backend(backend, n, repeats)
+    finally:
+        # A million tickets is a 2+ GB SQLite file: do not leave it in /tmp.
+        for path in _sqlite_files:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+_sqlite_files: list[str] = []
+
+
+def _bench_backend(backend: str, n: int, repeats: int) -> dict:
     with fresh_services(backend) as svc:
+        if svc.engine.dialect.name == "sqlite":
+            _sqlite_files.append(os.path.dirname(svc.engine.url.database))
         t0 = time.perf_counter()
         report = demo_data.generate(svc.session, svc.core, tickets=n, months=12, end=END)
         gen_s = time.perf_counter() - t0
