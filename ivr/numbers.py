@@ -1,4 +1,7 @@
-"""Point a real Twilio number's voice, SMS, fallback and status URLs at PUBLIC_BASE_URL (`flask --app app twilio point-number`)."""
+"""Point a real Twilio number's voice, SMS, fallback and status URLs at PUBLIC_BASE_URL.
+
+`flask --app app twilio point-number [--number +1...] [--dry-run]`
+"""
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -234,8 +234,8 @@ def ask_callback(t: Turn, *lead: str):
         return twiml.ask(t.v, [*lead, t.say("ask_callback_keys")], action=url("/voice/callback-number-keys"),
                          timeout=t.timeout() + 4, finish_on_key="#", speech=False)
     t.st["step"] = "callback"
-    return twiml.ask(t.v, [*lead, t.say("confirm_callback", last4=calls.last4(phone))], action=url("/voice/callback-number"),
-                     timeout=t.timeout(), num_digits=1)
+    return twiml.ask(t.v, [*lead, t.say("confirm_callback", last4=calls.last4(phone))],
+                     action=url("/voice/callback-number"), timeout=t.timeout(), num_digits=1)
 
 
 @bp.post("/voice/callback-number")
