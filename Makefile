@@ -7,7 +7,17 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test setup browser lock bench clean
+# The Rasa bot runs in its own Python 3.10 venv (rasa 3.6 cannot share the app's environment).
+RASA_PYTHON := $(shell p="$$(pyenv prefix 3.10 2>/dev/null)"; if [ -n "$$p" ] && [ -x "$$p/bin/python" ]; then echo "$$p/bin/python"; else command -v python3.10 2>/dev/null; fi)
+RASA_VENV := .venv-rasa
+RASA_BIN := $(RASA_VENV)/bin
+RASA_PORT ?= 5005
+RASA_MODEL := bot/models/hotline.tar.gz
+BOT_INPUTS := $(shell find bot/data -type f 2>/dev/null) bot/domain.yml bot/config.yml
+PY310_HINT := Add Python 3.10 with any of: pyenv install 3.10 | uv python install 3.10 | apt-get install python3.10 (deadsnakes PPA on Ubuntu); then run make again.
+WITHOUT_BOT = $(shell sed -n 's/^\([A-Za-z0-9_-]*\):.*/\1/p' Procfile | grep -vx -e rasa -e actions)
+
+.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock
 
 help:
 	@echo "make run    - set up and start the hotline on http://127.0.0.1:$(PORT)"
@@ -43,9 +53,17 @@ run: setup instance/dev.env
 	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app seed-demo --if-development
 	@echo "==> hotline starting: web http://127.0.0.1:$(PORT)  (API http://127.0.0.1:$(PORT)/api/v1, health http://127.0.0.1:$(PORT)/healthz)"
 	@echo "    API token for /api/v1 is in instance/dev.env; Ctrl-C stops every process"
-	@PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start
+	@if [ -n "$(RASA_PYTHON)" ]; then \
+	  $(MAKE) --no-print-directory bot-train && \
+	  echo "==> starting the Rasa bot too (rasa on 127.0.0.1:$(RASA_PORT), actions on 127.0.0.1:5055)" && \
+	  RASA_URL=http://127.0.0.1:$(RASA_PORT) HOTLINE_WEB_URL=http://127.0.0.1:$(PORT) PORT=$(PORT) \
+	    $(BIN)/honcho -e instance/dev.env -f Procfile start; \
+	else \
+	  echo "==> Python 3.10 not found: the chat and SMS use the built-in dialogue (no Rasa bot). $(PY310_HINT)"; \
+	  PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start $(WITHOUT_BOT); \
+	fi
 
-test: setup browser
+test: setup browser bot-train
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -53,6 +71,31 @@ bench: setup
 	$(BIN)/python -m bench.similar
 	$(BIN)/python -m bench.kpis $(KPIS_BENCH_ARGS)
 	$(BIN)/python -m bench.console $(CONSOLE_BENCH_ARGS)
+
+$(RASA_BIN)/.installed: bot/requirements.lock
+	@if [ -z "$(RASA_PYTHON)" ]; then echo "Python 3.10 is needed for the Rasa bot and was not found. $(PY310_HINT)"; exit 1; fi
+	@echo "==> creating $(RASA_VENV) with $(RASA_PYTHON) from bot/requirements.lock (about 2.7 GB, a few minutes)"
+	rm -rf $(RASA_VENV) && $(RASA_PYTHON) -m venv $(RASA_VENV)
+	$(RASA_BIN)/pip install --quiet --disable-pip-version-check -r bot/requirements.lock
+	touch $@
+
+bot-setup: $(RASA_BIN)/.installed
+
+# Rasa's own fingerprinting retrains only what the changed data or config affects (cache in bot/.rasa).
+$(RASA_MODEL): $(RASA_BIN)/.installed $(BOT_INPUTS)
+	@echo "==> training the bot (about 2 minutes on 2 cores; progress below)"
+	cd bot && ../$(RASA_BIN)/rasa train --fixed-model-name hotline --out models
+	touch $@
+
+bot-train: $(RASA_MODEL)
+
+# Re-pin the bot's environment (Python 3.10) after changing its top-level packages.
+bot-lock:
+	rm -rf /tmp/hotline-bot-lock && $(RASA_PYTHON) -m venv /tmp/hotline-bot-lock
+	/tmp/hotline-bot-lock/bin/pip install --quiet setuptools==70.3.0 rasa==3.6.21 rasa-sdk==3.6.2 jieba==0.42.1
+	(echo "# The Rasa service's own environment (Python 3.10): rasa 3.6.21 + rasa-sdk 3.6.2 + jieba, every transitive pin."; \
+	 echo "# Regenerate with \`make bot-lock\`. setuptools 70.3.0 is pinned because rasa still imports pkg_resources."; \
+	 /tmp/hotline-bot-lock/bin/pip freeze --all | grep -v '^pip==') > bot/requirements.lock
 
 # Re-pin dependencies after editing requirements.in.
 lock:

@@ -72,6 +72,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return "Something went wrong; please try again.", 500
 
     register_cli(app)
+    from webchat import cli as chat_cli  # `flask classify` (issue 4)
+    chat_cli.register(app)
     from console import assessment  # assessment pages and the kpis / demo-data commands (issue 7)
     assessment.init_app(app)
     return app

@@ -26,7 +26,8 @@ def place_names(g: Gazetteer) -> list[str]:
     en = {n for n in set(g.en_townships) | set(g.en_districts) if len(n) >= MIN_PINYIN and " " not in n}
     # Single-character short forms (e.g. a district called 门) would match everywhere.
     zh = {n for n in zh if len(n) >= 2}
-    return sorted(zh) + sorted(en)
+    # Longest first: the lookup regex takes the first alternative that matches (望京街道 before 望京).
+    return sorted(zh, key=lambda n: (-len(n), n)) + sorted(en, key=lambda n: (-len(n), n))
 
 
 def render(names: list[str]) -> tuple[str, str]:
