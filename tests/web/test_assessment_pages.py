@@ -135,3 +135,17 @@ def test_problems_charts_and_report_render_for_a_supervisor(world, client):
     assert len(find(charts, "svg")) == 6 and find(charts, "table", id="heat")
     report = client.get("/console/assessment/report?month=2026-11").get_data(as_text=True)
     assert find(report, "section", id="ranking-township") and find(report, "section", id="ranking-district")
+
+
+def test_a_district_supervisor_sees_the_units_of_the_district_only(world, db, client):
+    from hotline.models import User
+    from tests.web.console_support import _HASH
+    with db.session() as s:
+        s.add(User(username="chaoyang", password_hash=_HASH, display_name="朝阳督办", role="supervisor",
+                   unit_type="district", unit_code="110105", active=True, created_at=AS_OF))
+    login(client, "chaoyang")
+    rows = _rows(client.get("/console/assessment/?month=2026-11").get_data(as_text=True))
+    assert WANGJING in rows and SANLITUN in rows
+    assert rows and all(code.startswith("110105") for code in rows)
+    assert client.get("/console/assessment/orders?month=2026-11&unit_type=township&unit=110101001&measure=due"
+                      ).status_code == 404
