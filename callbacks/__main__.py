@@ -8,7 +8,9 @@ import sys
 from callbacks.jobs import Runtime, build_scheduler
 from callbacks.lock import SchedulerAlreadyRunning, lock_for
 from callbacks.pool import SendPool
+from callbacks.sweep import record_outcomes
 from hotline.config import ConfigError, load_config
+from hotline.db import utcnow
 from hotline.wiring import build_services
 
 log = logging.getLogger("callbacks")
@@ -33,7 +35,8 @@ def main() -> int:
         return 3
     services = build_services(config)
     pool = SendPool(config.scheduler.pool_size)
-    scheduler = build_scheduler(Runtime(services, pool))
+    runtime = Runtime(services, pool)
+    scheduler = build_scheduler(runtime)
 
     def _stop(signum, _frame):
         log.info("signal %s: stopping after the sends in flight", signum)
@@ -47,6 +50,7 @@ def main() -> int:
         scheduler.start()
     finally:
         pool.shutdown()
+        record_outcomes(services, runtime.outcomes, utcnow())  # the sends that were in flight
         services.dispose()
         lock.release()
     return 0

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from queue import Queue
 from datetime import timezone
 from typing import Callable
 
@@ -11,7 +12,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from callbacks.pool import SendPool
-from callbacks.sweep import recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox
+from callbacks.sweep import record_outcomes, recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox
 from hotline.db import utcnow
 from hotline.wiring import Services
 
@@ -24,6 +25,8 @@ class Runtime:
 
     services: Services
     pool: SendPool
+    # Outcomes of sends, written in batches by the outbox job (one commit per batch, not per message).
+    outcomes: Queue = field(default_factory=Queue)
 
 
 def _budget(rt: Runtime) -> float:
@@ -41,19 +44,25 @@ def drain_deadlines(rt: Runtime) -> None:
             log.info("looked at %d due clocks", done)
         if done < batch or time.monotonic() - started >= _budget(rt):
             return
+        # On SQLite one writer at a time: a breath between batches lets the sender record and claim.
+        time.sleep(0.02)
 
 
 def drain_outbox(rt: Runtime) -> None:
     """Keep the sender pool full while rows are due (a burst of 1,000 must not wait a tick per batch)."""
     started = time.monotonic()
-    while time.monotonic() - started < _budget(rt):
-        if rt.pool.free() == 0:
-            rt.pool.wait_for_free(timeout=0.05)
-            continue
-        taken = sweep_outbox(rt.services, utcnow(), rt.pool)
-        if taken == 0:
-            return
-        log.info("sending %d outbound messages", taken)
+    try:
+        while time.monotonic() - started < _budget(rt):
+            record_outcomes(rt.services, rt.outcomes, utcnow())
+            if rt.pool.free() == 0:
+                rt.pool.wait_for_free(timeout=0.05)
+                continue
+            taken = sweep_outbox(rt.services, utcnow(), rt.pool, rt.outcomes)
+            if taken == 0:
+                return
+            log.info("sending %d outbound messages", taken)
+    finally:
+        record_outcomes(rt.services, rt.outcomes, utcnow())
 
 
 def run_callbacks(rt: Runtime) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from queue import Empty, Queue
 from typing import Callable
 
 from sqlalchemy import select, text
@@ -37,26 +38,39 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
         # Written literally so both databases use the partial index ix_deadlines_unplanned.
         unplanned = (select(Deadline).where(text(UNPLANNED_SQL)).order_by(Deadline.id).limit(limit)
                      .with_for_update(skip_locked=True))
+        s.info["config"] = config
         rows = {d.id: d for d in s.scalars(due)}
         rows.update((d.id, d) for d in s.scalars(unplanned) if d.id not in rows)
         if not rows:
             return 0
         # Tickets in one query rather than one per row.
         s.scalars(select(Deadline).where(Deadline.id.in_(rows)).options(selectinload(Deadline.ticket))).all()
-        for deadline in rows.values():
-            try:
-                with s.begin_nested():
-                    if deadline.clock == CLOCK_FOLLOWUP:
-                        advance_followup(s, deadline, now=now, config=config)
-                    else:
-                        advance_clock(s, deadline, now=now, config=config)
-            except Exception as exc:  # noqa: BLE001 - one bad row must not stop every other clock
-                log.exception("deadline %s (%s) failed; will retry", deadline.id, deadline.clock)
-                s.refresh(deadline)
-                deadline.attempts += 1
-                deadline.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                deadline.next_action_at = now + backoff(deadline.attempts, 30, 3600)
+        try:
+            # Fast path: the whole batch in one savepoint (a savepoint per row costs a burst dearly).
+            with s.begin_nested():
+                for deadline in rows.values():
+                    _advance(s, deadline, now)
+        except Exception:  # noqa: BLE001 - redo row by row so one bad row cannot stop every other clock
+            log.warning("a due clock failed; redoing the batch of %d row by row", len(rows))
+            for deadline in rows.values():
+                try:
+                    with s.begin_nested():
+                        _advance(s, deadline, now)
+                except Exception as exc:  # noqa: BLE001
+                    log.exception("deadline %s (%s) failed; will retry", deadline.id, deadline.clock)
+                    s.refresh(deadline)
+                    deadline.attempts += 1
+                    deadline.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                    deadline.next_action_at = now + backoff(deadline.attempts, 30, 3600)
         return len(rows)
+
+
+def _advance(session, deadline: Deadline, now: datetime) -> None:
+    config = session.info["config"]
+    if deadline.clock == CLOCK_FOLLOWUP:
+        advance_followup(session, deadline, now=now, config=config)
+    else:
+        advance_clock(session, deadline, now=now, config=config)
 
 
 def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> str:
@@ -78,7 +92,38 @@ def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> 
         return msg.status if msg else "gone"
 
 
-def sweep_outbox(services: Services, now: datetime, pool=None, clock: Clock | None = None) -> int:
+def send_only(services: Services, item: outbox.Claimed, outcomes: Queue) -> None:
+    """Send one claimed row on a pool thread and leave the outcome for record_outcomes (one commit for many)."""
+    try:
+        outcomes.put((item.id, outbox.send(services.telephony, item, services.config)))
+    except TelephonyError as err:
+        outcomes.put((item.id, err))
+    except Exception as exc:  # noqa: BLE001 - a client bug: keep the row and retry rather than lose it
+        log.exception("send of outbound %s crashed", item.id)
+        outcomes.put((item.id, TelephonyError(f"unexpected {type(exc).__name__}", retryable=True)))
+
+
+def record_outcomes(services: Services, outcomes: Queue, now: datetime) -> int:
+    """Write every outcome waiting in the queue in one transaction (a burst would otherwise commit per message)."""
+    batch = []
+    while True:
+        try:
+            batch.append(outcomes.get_nowait())
+        except Empty:
+            break
+    if not batch:
+        return 0
+    with services.session() as s:
+        for item_id, outcome in batch:
+            if isinstance(outcome, TelephonyError):
+                outbox.record_failure(s, item_id, outcome, now=now, config=services.config)
+            else:
+                outbox.record_sent(s, item_id, outcome, now=now)
+    return len(batch)
+
+
+def sweep_outbox(services: Services, now: datetime, pool=None, outcomes: Queue | None = None,
+                 clock: Clock | None = None) -> int:
     """Claim due SMS and calls (only urgent ones in quiet hours) and send them: on the pool, or here in tests."""
     config = services.config
     limit = config.scheduler.batch_size if pool is None else min(pool.free(), config.scheduler.batch_size)
@@ -91,6 +136,8 @@ def sweep_outbox(services: Services, now: datetime, pool=None, clock: Clock | No
     for item in items:
         if pool is None:
             deliver(services, item, clock or (lambda: now))
+        elif outcomes is not None:
+            pool.submit(send_only, services, item, outcomes)
         else:
             pool.submit(deliver, services, item, clock or utcnow)
     return len(items)

@@ -167,7 +167,7 @@ class SchedulerConfig:
 
     sweep_interval_s: float = 1.0
     batch_size: int = 200
-    pool_size: int = 32
+    pool_size: int = 64
     misfire_grace_s: int = 300
     claim_lease_s: float = 60.0
     lock_file: str = ""
