@@ -1,6 +1,7 @@
 """Load config.yaml plus environment overrides into frozen dataclasses; the only reader of config and env."""
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import os
 import types
@@ -387,7 +388,7 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         return None if value is None else _coerce(args[0], value, key)
-    if origin in (Mapping, dict):
+    if origin in (collections.abc.Mapping, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"{key}: expected a mapping, got {type(value).__name__}")
         _, val_type = typing.get_args(hint)

@@ -65,3 +65,9 @@ def test_production_starts_with_every_secret_given():
 def test_invalid_yaml_is_reported_with_the_file(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(write(tmp_path, "api: [unclosed\n"), environ={})
+
+
+def test_a_wrong_type_inside_a_mapping_is_named(tmp_path):
+    body = "time_limits:\n  feedback_hours: {emergency: soon, livelihood: 24, general: 168, complex: 360}\n"
+    with pytest.raises(ConfigError, match=r"time_limits\.feedback_hours\.emergency: expected a number"):
+        load_config(write(tmp_path, body), environ={})
