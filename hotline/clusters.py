@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import tickets
@@ -90,27 +90,17 @@ def split(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> Non
 
 
 def fan_out_resolution(session: Session, master: Ticket, *, actor: str, now: datetime) -> int:
-    """Give the resolved master's answer to each merged ticket of its cluster and start each one's follow-up."""
+    """Give the resolved master's answer to each merged ticket still waiting (resolve already does it)."""
     if master.status != RESOLVED or not master.resolution:
         raise InvalidInput("resolve the master ticket first", field="master")
-    done = 0
-    for t in cluster_of(session, master):
-        if t.status != MERGED:
-            continue
-        t.status, t.resolution, t.resolved_at, t.updated_at = RESOLVED, master.resolution, now, now
-        if t.contacted_at is None:
-            t.contacted_at = now
-        for d in t.deadlines:
-            if d.clock == CLOCK_FOLLOWUP and d.state == "pending":
-                d.next_action_at = now  # 回访 each citizen, as for any resolved ticket
-        tickets.record_event(session, t, actor=actor, action="resolve", now=now, from_status=MERGED,
-                             to_status=RESOLVED, note=master.resolution, data={"via_master": master.reference})
-        done += 1
+    done = tickets.answer_merged(session, master, actor=actor, now=now)
     session.flush()
     return done
 
 
 def resolve_cluster(session: Session, master: Ticket, *, resolution: str, actor: str, now: datetime) -> int:
     """Resolve the master and answer every merged ticket with it; returns how many citizens got the answer too."""
-    tickets.resolve(session, master, resolution=resolution, actor=actor, now=now)
-    return fan_out_resolution(session, master, actor=actor, now=now)
+    waiting = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.master_id == master.id,
+                                                                             Ticket.status == MERGED))
+    tickets.resolve(session, master, resolution=resolution, actor=actor, now=now)  # answers the merged ones too
+    return waiting

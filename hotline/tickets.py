@@ -189,6 +189,22 @@ def resolve(session: Session, ticket: Ticket, *, resolution: str, actor: str, no
     followup = _deadline(ticket, CLOCK_FOLLOWUP)
     if followup is not None and followup.state == "pending":
         followup.next_action_at = now  # 回访 can start as soon as the answer is given
+    answer_merged(session, ticket, actor=actor, now=now)
+
+
+def answer_merged(session: Session, master: Ticket, *, actor: str, now: datetime) -> int:
+    """合并同类项: the master's answer goes to every ticket merged into it, each with its own 回访."""
+    merged = session.scalars(select(Ticket).where(Ticket.master_id == master.id, Ticket.status == MERGED)).all()
+    for t in merged:
+        t.status, t.resolution, t.resolved_at, t.updated_at = RESOLVED, master.resolution, now, now
+        if t.contacted_at is None:
+            t.contacted_at = now
+        for d in t.deadlines:
+            if d.clock == CLOCK_FOLLOWUP and d.state == "pending":
+                d.next_action_at = now
+        record_event(session, t, actor=actor, action="resolve", now=now, from_status=MERGED, to_status=RESOLVED,
+                     note=master.resolution or "", data={"via_master": master.reference})
+    return len(merged)
 
 
 def answer_directly(session: Session, ticket: Ticket, *, answer: str, actor: str, now: datetime) -> None:

@@ -141,3 +141,16 @@ def test_a_note_stops_no_clock(db, session, ticket):
     tickets.add_note(session, ticket, note="已打电话未接通", actor="user:1", now=NOW)
     assert ticket.status == "dispatched"
     assert all(d.state == "pending" for d in ticket.deadlines)
+
+
+def test_resolving_a_master_answers_every_ticket_merged_into_it(db, session, ticket):
+    dup, _ = open_ticket(session, IntakeRequest(text="楼上太吵，噪音扰民", location="回龙观", phone="13900139000"),
+                         now=NOW, core=db.core)
+    tickets.merge(session, dup, ticket, actor="user:3", now=NOW + timedelta(minutes=5))
+    tickets.sign(session, ticket, actor="u", now=NOW + timedelta(minutes=10))
+    tickets.resolve(session, ticket, resolution="已约谈住户", actor="u", now=NOW + timedelta(hours=2))
+    session.commit()
+    assert dup.status == "resolved" and dup.resolution == "已约谈住户"
+    # Each citizen still gets their own 回访.
+    assert clock(dup, "followup").next_action_at == NOW + timedelta(hours=2)
+    assert dup.events[-1].data == {"via_master": ticket.reference}
