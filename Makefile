@@ -17,7 +17,7 @@ BOT_INPUTS := $(shell find bot/data -type f 2>/dev/null) bot/domain.yml bot/conf
 PY310_HINT := Add Python 3.10 with any of: pyenv install 3.10 | uv python install 3.10 | apt-get install python3.10 (deadsnakes PPA on Ubuntu); then run make again.
 WITHOUT_BOT = $(shell sed -n 's/^\([A-Za-z0-9_-]*\):.*/\1/p' Procfile | grep -vx -e rasa -e actions)
 
-.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock
+.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock bench-bot
 
 help:
 	@echo "make run    - set up and start the hotline on http://127.0.0.1:$(PORT)"
@@ -89,6 +89,11 @@ $(RASA_MODEL): $(RASA_BIN)/.installed $(BOT_INPUTS)
 	touch $@
 
 bot-train: $(RASA_MODEL)
+
+# The bot's benchmarks: NLU accuracy on the held-out file, chat turn latency via the app vs straight to Rasa.
+bench-bot: setup bot-train
+	$(BIN)/python -m bench.nlu
+	$(BIN)/python -m bench.chat
 
 # Re-pin the bot's environment (Python 3.10) after changing its top-level packages.
 bot-lock:

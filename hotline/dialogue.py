@@ -309,13 +309,17 @@ class RasaClassifier:
         """Same answer shape as Taxonomy.classify."""
         if not (text or "").strip():
             return self.taxonomy.classify(text or "")
+        keywords = self.taxonomy.classify(text)
+        if keywords.group == "emergency" and keywords.understood:
+            return keywords  # danger first: an emergency keyword outranks any model
         try:
             parsed = self.client.post("/model/parse", {"text": text})
         except RasaUnavailable:
-            return self.taxonomy.classify(text)
+            return keywords
         group, confidence, consult = model_group(parsed)
-        if group is None or confidence < self.MIN_GROUP_CONFIDENCE:
-            return self.taxonomy.classify(text)
+        # An unsure model still beats no keyword at all; its low confidence sends the ticket to triage.
+        if group is None or (confidence < self.MIN_GROUP_CONFIDENCE and keywords.understood):
+            return keywords
         cls = self.taxonomy.classify_in_group(text, group, confidence)
         return dataclasses.replace(cls, kind="consult") if consult else cls
 

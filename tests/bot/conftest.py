@@ -6,33 +6,17 @@ its own app (on its own clean database) there, so one slow-loading Rasa serves e
 from __future__ import annotations
 
 import dataclasses
-import os
 import socket
-import subprocess
 import threading
-import time
-from pathlib import Path
 
 import pytest
-import requests
 from werkzeug.serving import make_server
+
+from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
 from hotline.dialogue import RasaClient, make_classifier, make_dialogue
 from tests.helpers import API_TOKEN
-
-ROOT = Path(__file__).resolve().parents[2]
-BOT = ROOT / "bot"
-RASA_BIN = ROOT / ".venv-rasa" / "bin"
-MODEL = BOT / "models" / "hotline.tar.gz"
-LOAD_TIMEOUT_S = 300
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Gateway:
     """A WSGI server whose app each test swaps in; with none mounted it answers 503 (the app is down)."""
@@ -54,34 +38,6 @@ class Gateway:
         self.server.shutdown()
 
 
-@dataclasses.dataclass
-class RasaStack:
-    """The running Rasa server and action server."""
-
-    url: str
-    actions_url: str
-    logs: Path
-
-
-def _start(cmd, env, log: Path):
-    return subprocess.Popen(cmd, cwd=BOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def _wait(url: str, proc, log: Path, what: str):
-    deadline = time.monotonic() + LOAD_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"{what} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{what} did not answer {url} within {LOAD_TIMEOUT_S} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def bot_gateway():
     """The address the action server calls the app at, for the whole session."""
@@ -93,32 +49,12 @@ def bot_gateway():
 @pytest.fixture(scope="session")
 def rasa_stack(bot_gateway, tmp_path_factory):
     """Rasa (REST + API) and the action server on free loopback ports; fails (never skips) when missing."""
-    if not (RASA_BIN / "rasa").exists():
-        pytest.fail("the bot's environment .venv-rasa is missing: run `make test` (it needs Python 3.10)")
-    if not MODEL.exists():
-        pytest.fail(f"no trained bot at {MODEL}: run `make test` (it trains the bot first)")
-    logs = tmp_path_factory.mktemp("rasa")
-    rasa_port, actions_port = free_port(), free_port()
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
-           "HOTLINE_API_URL": bot_gateway.url, "HOTLINE_API_TOKEN": API_TOKEN, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    actions = _start([str(RASA_BIN / "rasa"), "run", "actions", "-p", str(actions_port), "--actions", "actions"],
-                     env, logs / "actions.log")
-    rasa = _start([str(RASA_BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-                   "--model", str(MODEL), "--endpoints", str(endpoints)], env, logs / "rasa.log")
     try:
-        _wait(f"http://127.0.0.1:{actions_port}/health", actions, logs / "actions.log", "the action server")
-        _wait(f"http://127.0.0.1:{rasa_port}/status", rasa, logs / "rasa.log", "Rasa")
-        yield RasaStack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", logs)
-    finally:
-        for proc in (rasa, actions):
-            proc.terminate()
-        for proc in (rasa, actions):
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stack = start_bot(tmp_path_factory.mktemp("rasa"), api_url=bot_gateway.url, api_token=API_TOKEN)
+    except StackError as exc:
+        pytest.fail(str(exc))
+    yield stack
+    stack.stop()
 
 
 @pytest.fixture

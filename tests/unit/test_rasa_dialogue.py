@@ -37,6 +37,19 @@ def test_the_classifier_picks_the_code_inside_the_models_group(core):
     assert (result.group, result.service_code, result.confidence) == ("utilities", "UTL-HEATING", 0.9)
 
 
+def test_an_emergency_keyword_outranks_the_model(core):
+    c = RasaClassifier(FakeClient(parse("give_details", 0.99, "give_details", "give_details/housing", 0.99)),
+                       core.taxonomy)
+    assert c.classify("电梯困人了，快来").group == "emergency"
+
+
+def test_an_unsure_model_is_used_only_when_no_keyword_matched(core):
+    c = RasaClassifier(FakeClient(parse("give_details", 0.4, "give_details", "give_details/labor", 0.4)),
+                       core.taxonomy)
+    result = c.classify("这事儿一直拖着没人理")
+    assert (result.group, result.confidence) == ("labor", 0.15)
+
+
 def test_the_classifier_falls_back_to_keywords_when_rasa_is_down_or_unsure(core):
     down = RasaClassifier(FakeClient(fail=True), core.taxonomy).classify("暖气不热")
     unsure = RasaClassifier(FakeClient(parse("give_details", 0.3, "give_details", "give_details/market", 0.3)),
