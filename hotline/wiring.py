@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.db import make_engine, make_session_factory, session_scope
-from hotline.dialogue import Dialogue, make_dialogue
+from hotline.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
 from hotline.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
 
@@ -25,6 +25,8 @@ class Services:
     sessions: sessionmaker[Session]
     telephony: Telephony
     dialogue: Dialogue
+    # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
+    classifier: Classifier | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -48,5 +50,6 @@ def build_services(config: Config) -> Services:
     http_client = BaseUrlHttpClient(timeout=tw.http_timeout_s, pool_size=config.scheduler.pool_size,
                                     base_url=tw.api_base_url)
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
+    rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
-                    telephony=telephony, dialogue=make_dialogue(core))
+                    telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
