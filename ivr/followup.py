@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import callback_requests, followups, notices
 from hotline.models import RESOLVED, CallbackRequest, Ticket
 from ivr import twiml
-from ivr.signature import is_valid
-from ivr.web import now, respond, services
+from ivr.web import now, require_signature, respond, services
 
 log = logging.getLogger("hotline.ivr.followup")
 
@@ -26,13 +25,7 @@ CONNECTED_QUEUE = ("bridged", "bridging-in-process")
 NOT_ANSWERED = ("no-answer", "busy", "failed", "canceled")
 
 
-@bp.before_request
-def _require_signature():
-    """Unsigned or forged requests get 403 and touch nothing."""
-    cfg = services().config
-    if not is_valid(request, auth_token=cfg.twilio.auth_token, public_base_url=cfg.app.public_base_url):
-        log.warning("refused unsigned or forged Twilio request to %s", request.path)
-        abort(403)
+bp.before_request(require_signature)  # the same check as every other Twilio webhook
 
 
 @bp.errorhandler(Exception)

@@ -51,13 +51,15 @@ def form(name: str, limit: int = 4000) -> str:
     return (request.form.get(name) or "").strip()[:limit]
 
 
-@bp.before_request
-def _require_signature():
+def require_signature():
     """Anything unsigned or forged gets 403 and touches nothing; there is no switch to turn this off."""
     cfg = services().config
     if not is_valid(request, auth_token=cfg.twilio.auth_token, public_base_url=cfg.app.public_base_url):
         log.warning("refused unsigned or forged Twilio request to %s", request.path)
         abort(403)
+
+
+bp.before_request(require_signature)
 
 
 @bp.errorhandler(Exception)
