@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from console import bp, queries
 from console.access import AGENT, SUPERVISOR, roles_required

@@ -12,7 +12,7 @@ from sqlalchemy.orm import object_session
 
 from hotline.conversations import find_or_create_conversation, record_message
 from hotline.db import utcnow
-from hotline.dialogue import detect_lang, prompt
+from hotline.dialogue import detect_lang
 from hotline.errors import HotlineError
 from hotline.models import Conversation, Message, Ticket
 

@@ -1,6 +1,5 @@
 """The bot project itself: its data validates, its conversation tests and action tests pass, its data is honest."""
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest

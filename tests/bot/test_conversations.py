@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.conversations import find_or_create_conversation
 from hotline.db import utcnow
-from hotline.models import Conversation, Message, Ticket
+from hotline.models import Conversation, Ticket
 from tests.bot.support import chat, texts
 
 pytestmark = pytest.mark.rasa

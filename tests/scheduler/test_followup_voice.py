@@ -144,7 +144,7 @@ def test_a_due_callback_rings_the_on_duty_agent_first_and_the_agent_leg_bridges_
 
 def test_without_an_agent_number_the_citizen_is_rung_and_queued_for_an_agent(db, session):
     svc = services_for(db)
-    cb_id = callback(svc)
+    callback(svc)
 
     sweep_callbacks(svc, NOW)
     [call] = outbound(session, purpose="callback")
