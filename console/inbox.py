@@ -22,7 +22,7 @@ def _item(n, reference, tz_filter):
 @roles_required(*INBOX_ROLES)
 def inbox():
     """The inbox page; console.js refreshes it every few seconds from /inbox/feed."""
-    with services().session() as s:
+    with services().read_session() as s:
         rows = queries.inbox(s, current_user)
         unread = sum(1 for n, _ in rows if n.read_at is None)
     return render_template("console/inbox.html", rows=rows, unread=unread)
@@ -34,7 +34,7 @@ def inbox_feed():
     """The inbox as JSON for the page's polling (two statements)."""
     from flask import current_app
     fmt = current_app.jinja_env.filters["localtime"]
-    with services().session() as s:
+    with services().read_session() as s:
         rows = queries.inbox(s, current_user)
         unread = queries.unread_count(s, current_user)
     return jsonify({"unread": unread, "items": [_item(n, ref, fmt) for n, ref in rows]})
@@ -44,7 +44,7 @@ def inbox_feed():
 @roles_required(*INBOX_ROLES)
 def inbox_count():
     """Unread count for the tab title and nav badge on every page."""
-    with services().session() as s:
+    with services().read_session() as s:
         return jsonify({"unread": queries.unread_count(s, current_user)})
 
 

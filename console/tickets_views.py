@@ -109,7 +109,7 @@ def queue():
             phone = normalize_phone(f.q, services().config.phone.default_region)
         except HotlineError:
             phone = None
-    with services().session() as s:
+    with services().read_session() as s:
         data = queries.queue(s, current_user, f, now=now(), phone=phone)
         if f.q and data.total == 1 and len(data.rows) == 1 and data.rows[0].ticket.reference == f.q.upper():
             return redirect(url_for("console.ticket", ticket_id=data.rows[0].ticket.id))
@@ -123,7 +123,7 @@ def queue():
 @roles_required(*TICKET_ROLES)
 def ticket(ticket_id: int):
     """One ticket: citizen, transcript, recording, photos, place, cluster, history, clocks and the allowed actions."""
-    with services().session() as s:
+    with services().read_session() as s:
         page = queries.ticket_page(s, current_user, ticket_id, now=now())
         if page is None:
             abort(404)

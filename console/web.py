@@ -45,7 +45,7 @@ def _load_user(user_id: str) -> ConsoleUser | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit():
         return None
-    with services().session() as s:
+    with services().read_session() as s:
         row = s.get(User, int(ident))
         if row is None or not row.active or row.password_hash[-12:] != token:
             return None

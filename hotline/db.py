@@ -14,6 +14,10 @@ from sqlalchemy.types import TypeDecorator
 from hotline.config import PROJECT_ROOT
 
 
+# Execution option marking a connection that will only read.
+READ_ONLY = "hotline_read_only"
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
@@ -69,8 +73,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            # BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing;
+            # read-only units of work (pages, polls) read a WAL snapshot and never wait for writers.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
         @event.listens_for(engine, "connect")
@@ -84,6 +89,23 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for pages and polls that only read (on SQLite they take no write lock)."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that only reads: anything written by mistake is rolled back, never committed."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        # close() ends the transaction without committing and, unlike rollback(), leaves the loaded
+        # objects readable (detached) for the template that renders them.
+        session.close()
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Config
 from hotline.core import Core, build_core
-from hotline.db import make_engine, make_session_factory, session_scope
+from hotline.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
 from hotline.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
 from hotline.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
@@ -27,6 +27,17 @@ class Services:
     dialogue: Dialogue
     # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
     classifier: Classifier | None = None
+    read_sessions: sessionmaker[Session] | None = None
+
+    def __post_init__(self) -> None:
+        if self.read_sessions is None:
+            self.read_sessions = make_read_session_factory(self.engine)
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A unit of work that only reads (pages, polls): never commits, takes no write lock on SQLite."""
+        with read_scope(self.read_sessions) as s:
+            yield s
 
     @contextmanager
     def session(self) -> Iterator[Session]:

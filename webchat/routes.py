@@ -179,7 +179,7 @@ def get_messages():
         after = int(request.args.get("after") or 0)
     except ValueError:
         raise ChatError(400, "invalid_field", "after must be a message id", "after") from None
-    with services().session() as s:
+    with services().read_session() as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == "web",
                                                     Conversation.external_id == conversation_id)).first()
         if conv is None:

@@ -1,0 +1,46 @@
+"""Read-only units of work: they see committed data, never commit, and on SQLite never wait for a writer."""
+import threading
+
+from sqlalchemy import func, select, text
+
+from hotline.intake import IntakeRequest, open_ticket
+from hotline.models import Ticket
+from tests.helpers import at
+
+
+def test_a_read_session_sees_committed_tickets_and_writes_nothing(db):
+    with db.session() as s:
+        open_ticket(s, IntakeRequest(text="路灯坏了", location="望京"), now=at("2026-11-28 02:00"), core=db.core)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 1
+        s.get(Ticket, 1).text = "changed by mistake"
+    with db.read_session() as s:
+        assert s.scalar(select(Ticket.text)) == "路灯坏了"
+
+
+def test_a_read_does_not_wait_for_an_open_write_transaction(db):
+    holding, release = threading.Event(), threading.Event()
+
+    def writer():
+        with db.session() as s:
+            s.execute(text("UPDATE reference_counters SET last = last"))  # takes the write lock on SQLite
+            holding.set()
+            release.wait(10)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    assert holding.wait(10)
+    try:
+        done = threading.Event()
+
+        def reader():
+            with db.read_session() as s:
+                s.scalar(select(func.count()).select_from(Ticket))
+            done.set()
+
+        threading.Thread(target=reader).start()
+        # The reader finishes while the writer still holds its transaction open.
+        assert done.wait(5)
+    finally:
+        release.set()
+        t.join()
