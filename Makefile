@@ -125,7 +125,7 @@ sms: setup dev-twilio-token
 dev-twilio-token: instance/dev.env
 	@grep -q '^TWILIO_AUTH_TOKEN=' instance/dev.env || { \
 	  $(PYTHON) -c "import secrets; print(f'TWILIO_AUTH_TOKEN=dev-{secrets.token_hex(16)}')" >> instance/dev.env; \
-	  echo "==> added a development TWILIO_AUTH_TOKEN to instance/dev.env (restart make run to use it)"; }
+	  echo "==> added a development TWILIO_AUTH_TOKEN to instance/dev.env (a hotline already running picks it up when restarted)"; }
 run: dev-twilio-token
 
 # Signed SMS webhooks through gunicorn, loaded by wrk from a second process, beside a constant-TwiML ceiling.
