@@ -1,6 +1,7 @@
 """Engine, session factory and session_scope(): the only place transactions begin and commit."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,8 @@ from hotline.config import PROJECT_ROOT
 
 # Execution option marking a connection that will only read.
 READ_ONLY = "hotline_read_only"
+SQLITE_BUSY_TIMEOUT_S = 30
+_HOLDS_WRITERS = "hotline_holds_writers"
 
 
 class Base(DeclarativeBase):
@@ -60,7 +63,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     """Create the engine for url with the settings each backend needs."""
     url = resolve_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, echo=echo,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -71,11 +75,32 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        # SQLite's busy handler polls with growing sleeps, so under load some writers starve for seconds;
+        # threads of one process queue on this lock first, in turn, and only processes compete in SQLite.
+        writers = threading.RLock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing;
             # read-only units of work (pages, polls) read a WAL snapshot and never wait for writers.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+                return
+            if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
+                raise TimeoutError("no turn to write to the database within the busy timeout")
+            conn.info[_HOLDS_WRITERS] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _end_write(conn)
+                raise
+
+        def _end_write(conn):
+            if conn.info.pop(_HOLDS_WRITERS, False):
+                writers.release()
+
+        event.listen(engine, "commit", _end_write)
+        event.listen(engine, "rollback", _end_write)
 
         # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
         @event.listens_for(engine, "connect")

@@ -44,3 +44,24 @@ def test_a_read_does_not_wait_for_an_open_write_transaction(db):
     finally:
         release.set()
         t.join()
+
+
+def test_a_failed_write_gives_up_its_turn_so_the_next_writer_is_not_kept_waiting(db):
+    import time
+
+    import pytest
+    with pytest.raises(RuntimeError):
+        with db.session() as s:
+            s.execute(text("UPDATE reference_counters SET last = last"))
+            raise RuntimeError("the unit of work fails half way")
+    finished = threading.Event()
+
+    def writer():
+        with db.session() as s:
+            s.execute(text("UPDATE reference_counters SET last = last"))
+        finished.set()
+
+    start = time.monotonic()
+    threading.Thread(target=writer).start()
+    assert finished.wait(5), "the writers' turn was not handed back after the rollback"
+    assert time.monotonic() - start < 5
