@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import re
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from openapi_core import Config, OpenAPI
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_core.testing import MockRequest
 from openapi_core.validation.request.exceptions import SecurityValidationError
 from twilio.http.http_client import TwilioHttpClient
@@ -70,6 +72,62 @@ def _body_properties(template: str, method: str) -> dict[str, Any]:
     op = raw["paths"][template][method.lower()]
     content = op.get("requestBody", {}).get("content", {})
     return content.get(FORM, {}).get("schema", {}).get("properties", {})
+
+
+@functools.lru_cache(maxsize=None)
+def _fast_validator(template: str, method: str):
+    """A compiled JSON-schema validator for one operation's form and path parameters, built once."""
+    raw, _ = _spec()
+    op = raw["paths"][template][method.lower()]
+    form = op.get("requestBody", {}).get("content", {}).get(FORM, {}).get("schema", {"type": "object"})
+    params = [p for p in op.get("parameters", []) + raw["paths"][template].get("parameters", [])
+              if p.get("in") == "path"]
+    path_schema = {"type": "object", "required": [p["name"] for p in params if p.get("required")],
+                   "properties": {p["name"]: p["schema"] for p in params}}
+    checker = copy.deepcopy(oas30_format_checker)
+    checker.checks("phone-number")(lambda v: isinstance(v, str))
+    # $refs point into components; give each schema the spec's components as its root.
+    make = lambda schema: OAS30Validator({**schema, "components": raw.get("components", {})},  # noqa: E731
+                                         format_checker=checker)
+    return make(form), make(path_schema), form.get("properties", {})
+
+
+def _cast(value: str, schema: dict[str, Any]):
+    """A form string as the spec's type, the way openapi-core casts it; ValueError when it can't be."""
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError(value)
+        return value == "true"
+    return value
+
+
+def _fast_valid(template: str, method: str, form: list[tuple[str, str]], path_args: dict[str, str]) -> bool:
+    """True when the request certainly fits the spec (a compiled check, ~100x cheaper than openapi-core).
+
+    Anything it does not accept goes to openapi-core, which decides and words the error, so the fake
+    is never laxer than the spec; a test checks both agree on the requests the app sends.
+    """
+    if method != "POST":
+        return False
+    form_v, path_v, props = _fast_validator(template, method)
+    values: dict[str, Any] = {}
+    try:
+        for key, raw_value in form:
+            schema = props.get(key, {})
+            if schema.get("type") == "array":
+                values.setdefault(key, []).append(_cast(raw_value, schema.get("items", {})))
+            elif key in values:
+                return False  # a repeated scalar: let openapi-core say what it makes of it
+            else:
+                values[key] = _cast(raw_value, schema)
+    except ValueError:
+        return False
+    return form_v.is_valid(values) and path_v.is_valid(path_args)
 
 
 def _now() -> str:
@@ -263,6 +321,13 @@ class FakeTwilio:
     def _validate(self, request: Request, template: str, method: str, body: bytes,
                   form: list[tuple[str, str]], path_args: dict[str, str]) -> None:
         """openapi-core against the spec, then the rules Twilio enforces but the spec can't say."""
+        if not (request.headers.get("Authorization") and _fast_valid(template, method, form, path_args)):
+            self._openapi_validate(request, method, body)
+        self._twilio_rules(request, template, method, form, path_args)
+
+    @staticmethod
+    def _openapi_validate(request: Request, method: str, body: bytes) -> None:
+        """openapi-core: the reference check, and the wording of every rejection."""
         _, openapi = _spec()
         headers = {k: v for k, v in request.headers.items()}
         host = request.headers.get(ORIGINAL_HOST_HEADER, API_HOST)
@@ -275,6 +340,10 @@ class FakeTwilio:
             if isinstance(err, SecurityValidationError):
                 raise _Reject(401, 20003, "Authenticate")
             raise _Reject(400, 21604, _describe(err))
+
+    def _twilio_rules(self, request: Request, template: str, method: str, form: list[tuple[str, str]],
+                      path_args: dict[str, str]) -> None:
+        """What Twilio enforces beyond the spec: the account in the auth, known fields, one-of parameters."""
         self._check_auth(request, path_args["AccountSid"])
         known = _body_properties(template, method)
         unknown = sorted({k for k, _ in form} - set(known))
