@@ -41,7 +41,7 @@ def training_examples() -> dict[str, list[str]]:
 
 
 def test_the_bot_data_validates():
-    result = run_bot(str(RASA), "data", "validate", "--fail-on-warnings" if False else "--quiet")
+    result = run_bot(str(RASA), "data", "validate", "--fail-on-warnings")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
