@@ -21,6 +21,27 @@ PENDING, CALLING, DONE, FAILED, CANCELLED = "pending", "calling", "done", "faile
 CALLBACK_PATH = "/twilio/voice/callback"
 
 
+def request_callback(session: Session, *, phone: str, source: str, now: datetime, lang: str = "zh",
+                     citizen_id: int | None = None, ticket_id: int | None = None,
+                     conversation_id: int | None = None, reason: str = "", delay_s: float = 0,
+                     window_start: str = "", window_end: str = "",
+                     idempotency_key: str | None = None) -> CallbackRequest:
+    """Promise the citizen a call (from the IVR, the bot or an agent); the same key gives the same request."""
+    if idempotency_key:
+        existing = session.scalars(select(CallbackRequest)
+                                   .where(CallbackRequest.idempotency_key == idempotency_key)).first()
+        if existing is not None:
+            return existing
+    cb = CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket_id,
+                         conversation_id=conversation_id, source=source, reason=reason.strip(), requested_at=now,
+                         window_start=window_start, window_end=window_end,
+                         next_attempt_at=now + timedelta(seconds=delay_s), status=PENDING,
+                         idempotency_key=idempotency_key, updated_at=now)
+    session.add(cb)
+    session.flush()
+    return cb
+
+
 def claim_due(session: Session, *, now: datetime, limit: int) -> list[CallbackRequest]:
     """Due requests (and attempts whose outcome never came), each taken by one scheduler."""
     q = (select(CallbackRequest)

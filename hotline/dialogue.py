@@ -399,6 +399,8 @@ class RasaDialogue:
                 if control.get("handoff"):
                     conversation.status = "handed_off"
                     result.handoff = True
+                if control.get("callback"):
+                    self._request_callback(session, conversation, str(control["callback"]), lang, now=now)
                 if control.get("file_failed"):
                     failed_form = control.get("form") or state.get("rasa_form") or {}
                 continue
@@ -416,6 +418,21 @@ class RasaDialogue:
             filed.engine = "rasa"
             return filed
         return result
+
+    def _request_callback(self, session, conversation: Conversation, raw_phone: str, lang: str, *,
+                          now: datetime) -> None:
+        """The bot promised a call back: one request per conversation and number, served by the scheduler."""
+        from hotline import callback_requests
+        from hotline.citizens import normalize_phone
+        try:
+            phone = normalize_phone(raw_phone, self.core.config.phone.default_region)
+        except InvalidInput:
+            log.warning("the bot asked for a callback to a number that is not valid; the agent will ask")
+            return
+        callback_requests.request_callback(
+            session, phone=phone, source="bot", now=now, lang=lang, citizen_id=conversation.citizen_id,
+            ticket_id=conversation.ticket_id, conversation_id=conversation.id, reason="asked in chat",
+            idempotency_key=f"bot-callback-{conversation.id}-{phone}")
 
     def _form_state(self, conversation: Conversation) -> dict:
         """The built-in form's state, taken over from what the bot had gathered."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hotline import deadlines, routing
+from hotline import callback_requests, deadlines, routing
 from hotline.config import TimeLimitsConfig
 from hotline.core import Core
 from hotline.errors import InvalidInput, InvalidTransition, UnknownServiceCode
@@ -141,11 +141,10 @@ def request_callback(session, *, phone: str, now: datetime, reason: str = "", ti
         if value and not (len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit()
                           and int(value[:2]) < 24 and int(value[3:]) < 60):
             raise InvalidInput(f"{label} must be HH:MM", field=label)
-    cb = CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket.id if ticket else None,
-                         source="agent", reason=reason.strip(), requested_at=now, window_start=window_start,
-                         window_end=window_end, next_attempt_at=now, status="pending",
-                         idempotency_key=idempotency_key, updated_at=now)
-    session.add(cb)
+    cb = callback_requests.request_callback(
+        session, phone=phone, source="agent", now=now, lang=lang, citizen_id=citizen_id,
+        ticket_id=ticket.id if ticket else None, reason=reason, window_start=window_start, window_end=window_end,
+        idempotency_key=idempotency_key)
     if ticket is not None:
         record_event(session, ticket, actor=actor, action="callback_requested", now=now,
                      note=reason.strip())

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from hotline import callback_requests
 from hotline.citizens import find_or_create_citizen, normalize_phone
 from hotline.config import Config
 from hotline.conversations import find_or_create_conversation
@@ -200,16 +201,10 @@ def request_callback(session: Session, conv: Conversation, *, now: datetime, con
     phone = conv.state.get("callback_phone") or conv.state.get("phone")
     if not phone:
         return None
-    key = f"ivr-callback-{conv.external_id}"
-    existing = session.scalars(select(CallbackRequest).where(CallbackRequest.idempotency_key == key)).first()
-    if existing is not None:
-        return existing
-    due = now + timedelta(seconds=config.ivr.callback_delay_s)
-    cb = CallbackRequest(phone=phone, lang=conv.lang, citizen_id=conv.citizen_id, ticket_id=conv.ticket_id,
-                         conversation_id=conv.id, source="ivr", reason=reason, requested_at=now,
-                         next_attempt_at=due, status="pending", idempotency_key=key, updated_at=now)
-    session.add(cb)
-    session.flush()
+    cb = callback_requests.request_callback(
+        session, phone=phone, source="ivr", now=now, lang=conv.lang, citizen_id=conv.citizen_id,
+        ticket_id=conv.ticket_id, conversation_id=conv.id, reason=reason, delay_s=config.ivr.callback_delay_s,
+        idempotency_key=f"ivr-callback-{conv.external_id}")
     conv.state["callback_id"] = cb.id
     return cb
 
