@@ -79,3 +79,13 @@ def sample_texts() -> list[tuple[str, str]]:
         ("预付卡商家跑路了", "朝阳区三里屯街道"), ("There is no water in my building", "Wangjing"),
         ("The street light is broken", "Sanlitun, Chaoyang"), ("孩子上学报名咨询", "海淀区学院路街道"),
     ]
+
+
+def analyze(svc: Services) -> None:
+    """Fresh statistics, as any production database keeps (autovacuum / a nightly ANALYZE)."""
+    if svc.engine.dialect.name == "postgresql":
+        with svc.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with svc.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))

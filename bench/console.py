@@ -14,9 +14,9 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
-from bench.common import fresh_services
+from bench.common import analyze, fresh_services
 from console.cli import DEMO_TOWNSHIP
 from console.users import create_user
 from hotline import demo_data
@@ -57,15 +57,6 @@ def set_open_count(svc, wanted: int) -> int:
             s.execute(update(Ticket).where(Ticket.id.in_(ids)).values(status="closed"),
                       execution_options={"synchronize_session": False})
         return s.scalar(select(func.count()).select_from(Ticket).where(Ticket.status.in_(OPEN_STATUSES)))
-
-
-def analyze(svc) -> None:
-    if svc.engine.dialect.name == "postgresql":
-        with svc.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with svc.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def signed_in(app, username: str):

@@ -14,9 +14,7 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import text
-
-from bench.common import fresh_services
+from bench.common import analyze, fresh_services
 from hotline import demo_data, hotspots, kpis
 
 CEILING_S = 2.0
@@ -42,16 +40,6 @@ def naive_ranking(session, cfg, as_of):
     for u in units:
         out[u.code] = kpis._counts(session, "township", [period], as_of=as_of, config=cfg, unit_code=u.code)
     return out
-
-
-def analyze(svc) -> None:
-    """Fresh statistics, as any production database keeps (autovacuum / a nightly ANALYZE)."""
-    if svc.engine.dialect.name == "postgresql":
-        with svc.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-    else:
-        with svc.engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
 
 
 def bench_backend(backend: str, n: int, repeats: int) -> dict:

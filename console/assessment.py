@@ -240,43 +240,41 @@ def merge(service_code: str, township_code: str):
     return done(f"Merged {n} tickets into {master.reference}; its answer will reach every citizen.", target)
 
 
-@bp.post("/tickets/<int:ticket_id>/split")
-@roles_required(SUPERVISOR)
-def split(ticket_id: int):
-    """Take one ticket out of its cluster."""
+def _on_visible_ticket(ticket_id: int, work):
+    """Run work(session, ticket) on a ticket this supervisor may see (404 otherwise); flash its message."""
     sc = scope()
-    target = request.form.get("next") or url_for("assessment.hotspot_list")
-    if not target.startswith("/console/"):
+    target = request.form.get("next") or ""
+    if not target.startswith("/console/"):  # only back into the console, never to another site
         target = url_for("assessment.hotspot_list")
     try:
         with services().session() as s:
             t = s.get(Ticket, ticket_id)
             if t is None or (sc.district and t.district_code != sc.district):
                 abort(404)
-            clusters.split(s, t, actor=current_user.actor, now=now())
-            ref = t.reference
+            message = work(s, t)
     except HotlineError as exc:
         return fail(exc, target)
-    return done(f"{ref} is handled on its own again.", target)
+    return done(message, target)
+
+
+@bp.post("/tickets/<int:ticket_id>/split")
+@roles_required(SUPERVISOR)
+def split(ticket_id: int):
+    """Take one ticket out of its cluster."""
+    def work(s, t):
+        clusters.split(s, t, actor=current_user.actor, now=now())
+        return f"{t.reference} is handled on its own again."
+    return _on_visible_ticket(ticket_id, work)
 
 
 @bp.post("/tickets/<int:ticket_id>/answer-cluster")
 @roles_required(SUPERVISOR)
 def answer_cluster(ticket_id: int):
     """Send a resolved master's answer to every merged ticket of its cluster."""
-    sc = scope()
-    target = request.form.get("next") or url_for("assessment.hotspot_list")
-    if not target.startswith("/console/"):
-        target = url_for("assessment.hotspot_list")
-    try:
-        with services().session() as s:
-            master = s.get(Ticket, ticket_id)
-            if master is None or (sc.district and master.district_code != sc.district):
-                abort(404)
-            n = clusters.fan_out_resolution(s, master, actor=current_user.actor, now=now())
-    except HotlineError as exc:
-        return fail(exc, target)
-    return done(f"The answer went to {n} merged tickets; each citizen gets a follow-up.", target)
+    def work(s, master):
+        n = clusters.fan_out_resolution(s, master, actor=current_user.actor, now=now())
+        return f"The answer went to {n} merged tickets; each citizen gets a follow-up."
+    return _on_visible_ticket(ticket_id, work)
 
 
 @bp.get("/problems")
