@@ -69,11 +69,16 @@ def stacked_columns(labels: Sequence[str], series: dict[str, Sequence[float]], *
                         f'{escape(label)}: {values[i]:,}</title></rect>')
         body.append(f'<text x="{x + col_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle" '
                     f'font-size="10">{escape(label[-5:])}</text>')
-    for k, key in enumerate(series):
-        y = top_pad + 4 + k * 16
-        body.append(f'<rect x="{width - legend_w}" y="{y}" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>')
-        body.append(f'<text x="{width - legend_w + 14}" y="{y + 9}" font-size="11">{escape(names.get(key, key))}</text>')
+    _legend(body, [names.get(key, key) for key in series], x=width - legend_w, top=top_pad)
     return _svg(width, height, title, body)
+
+
+def _legend(body: list[str], names: Sequence[str], *, x: float, top: float) -> None:
+    """A colour key, one row per series, in palette order."""
+    for k, name in enumerate(names):
+        y = top + 4 + k * 16
+        body.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>')
+        body.append(f'<text x="{x + 14}" y="{y + 9}" font-size="11">{escape(name)}</text>')
 
 
 def lines(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, title: str, percent: bool = True,
@@ -129,10 +134,7 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float | None]
                         f'{_fmt(v, True)}</title></rect>')
         body.append(f'<text x="{left + i * group_w + group_w / 2:.1f}" y="{top_pad + plot_h + 14}" '
                     f'text-anchor="middle" font-size="10">{escape(label)}</text>')
-    for k, name in enumerate(series):
-        y = top_pad + 4 + k * 16
-        body.append(f'<rect x="{width - legend_w + 6}" y="{y}" width="10" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>')
-        body.append(f'<text x="{width - legend_w + 20}" y="{y + 9}" font-size="11">{escape(name)}</text>')
+    _legend(body, list(series), x=width - legend_w + 6, top=top_pad)
     return _svg(width, height, title, body)
 
 

@@ -12,7 +12,7 @@ from hotline.core import build_core
 from hotline.db import Base
 from hotline.refdata import load_reference_data
 from hotline.wiring import build_services
-from tests.helpers import API_TOKEN, make_config
+from tests.helpers import API_TOKEN, make_config, serve
 
 pytest_plugins = ["tests.fakes.plugin"]
 
@@ -126,16 +126,8 @@ def auth():
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a free loopback port, in a thread; yields its base URL."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as url:
+        yield url
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -1,7 +1,10 @@
 """Helpers for tests: literal times and the test config."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Iterator
 
 from hotline.config import load_config
 
@@ -19,3 +22,18 @@ def make_config(database_url: str = "sqlite:///:memory:", **overrides):
 def at(text: str) -> datetime:
     """A literal aware UTC datetime: at("2026-11-28 08:00")."""
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+@contextmanager
+def serve(wsgi_app) -> Iterator[str]:
+    """The app over real HTTP on a free loopback port, in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -4,19 +4,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 from twilio.rest import Client
-from werkzeug.serving import make_server
 
 from hotline.config import PROJECT_ROOT
 from hotline.models import CallbackRequest, Conversation, Ticket
 from ivr.numbers import point_number
 from ivr.phone import Phone, scripted
 from tests.ivr.conftest import make_ivr_app
+from tests.helpers import serve
 from tests.ivr.support import PUBLIC, TWILIO_TOKEN
 
 
@@ -87,12 +86,8 @@ def test_a_phone_with_the_wrong_token_is_told_why_it_was_refused(ivr_app, db):
 @pytest.fixture
 def served(ivr_app):
     """The app on a real loopback port."""
-    server = make_server("127.0.0.1", 0, ivr_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(ivr_app) as url:
+        yield url
 
 
 def test_the_command_line_phone_runs_a_script_over_http(served, db, tmp_path):
