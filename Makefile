@@ -64,6 +64,7 @@ run: setup instance/dev.env
 	fi
 
 test: setup browser bot-train
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -112,14 +113,14 @@ lock:
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
 
-# The terminal phone (ivr/phone.py): call or text the running hotline (`make run`) like Twilio would,
+# The terminal phone (tools/phone.py): call or text the running hotline (`make run`) like Twilio would,
 # with signed webhooks. PHONE_ARGS="--script steps.txt" plays a script; SMS="查询 2611280012" sends one text.
 .PHONY: phone sms dev-twilio-token bench-webhooks
 phone: setup dev-twilio-token
-	@set -a; source instance/dev.env; set +a; $(BIN)/python -m ivr.phone call --url http://127.0.0.1:$(PORT) $(PHONE_ARGS)
+	@set -a; source instance/dev.env; set +a; $(BIN)/python -m tools.phone call --url http://127.0.0.1:$(PORT) $(PHONE_ARGS)
 
 sms: setup dev-twilio-token
-	@set -a; source instance/dev.env; set +a; $(BIN)/python -m ivr.phone sms --url http://127.0.0.1:$(PORT) $(PHONE_ARGS) $(if $(SMS),"$(SMS)")
+	@set -a; source instance/dev.env; set +a; $(BIN)/python -m tools.phone sms --url http://127.0.0.1:$(PORT) $(PHONE_ARGS) $(if $(SMS),"$(SMS)")
 
 # Twilio webhooks are always signature-checked; without a Twilio account, a development token signs them.
 dev-twilio-token: instance/dev.env

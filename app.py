@@ -37,11 +37,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from webchat import bp as webchat_bp
     app.register_blueprint(webchat_bp)
 
-    from ivr import bp as ivr_bp
-    app.register_blueprint(ivr_bp)
-
-    from ivr.followup import bp as followup_bp  # calls the scheduler places: 回访 survey and callbacks
-    app.register_blueprint(followup_bp)
+    import ivr  # voice, SMS, Twilio's fallback, and the calls the scheduler places (回访 survey, callbacks)
+    for blueprint in ivr.BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     import console
     console.init_app(app)
@@ -72,6 +70,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return "Something went wrong; please try again.", 500
 
     register_cli(app)
+    from tools import numbers  # `flask twilio point-number`
+    app.cli.add_command(numbers.cli)
     from webchat import cli as chat_cli  # `flask classify` (issue 4)
     chat_cli.register(app)
     from console import assessment  # assessment pages and the kpis / demo-data commands (issue 7)
@@ -85,8 +85,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Migrate the database to the latest revision and load reference data (safe to re-run)."""
-        from hotline import migrate
-        from hotline.refdata import load_reference_data
+        from hotline.store import migrate
+        from hotline.store.refdata import load_reference_data
 
         svc: Services = app.extensions["hotline"]
         migrate.upgrade(svc.engine)

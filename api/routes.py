@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from api.errors import ApiError, error_response, from_domain
 from api.serializers import ticket_json
-from hotline.citizens import normalize_phone
-from hotline.db import utcnow
+from hotline.store.citizens import normalize_phone
+from hotline.store.db import utcnow
 from hotline.errors import HotlineError
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import OPEN_STATUSES, Citizen, Ticket
-from hotline.tickets import get_ticket
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import OPEN_STATUSES, Citizen, Ticket
+from hotline.work.lifecycle import get_ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

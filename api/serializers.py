@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.deadlines import local
-from hotline.models import Department, Ticket, Township
+from hotline.rules.deadlines import local
+from hotline.store.models import Department, Ticket, Township
 
 
 def iso(moment: datetime | None, tz: str) -> str | None:

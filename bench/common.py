@@ -11,9 +11,9 @@ from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, text
 
-from hotline import migrate
+from hotline.store import migrate
 from hotline.config import load_config
-from hotline.refdata import load_reference_data
+from hotline.store.refdata import load_reference_data
 from hotline.wiring import Services, build_services
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select, update
 
 from bench.common import analyze, fresh_services
-from console.cli import DEMO_TOWNSHIP
+from console.demo import DEMO_TOWNSHIP
 from console.users import create_user
-from hotline import demo_data
-from hotline.models import OPEN_STATUSES, Ticket
+from hotline.assessment import demo_data
+from hotline.store.models import OPEN_STATUSES, Ticket
 
 QUEUE_CEILING_MS, TICKET_CEILING_MS = 200.0, 100.0
 END = datetime(2026, 12, 10, tzinfo=timezone.utc)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app import create_app
 from bench.common import BENCH_TOKEN, fresh_services, median_rate, sample_texts
-from hotline.db import utcnow
-from hotline.intake import IntakeRequest, open_ticket
+from hotline.store.db import utcnow
+from hotline.work.intake import IntakeRequest, open_ticket
 
 TARGET_RATIO = 0.5
 

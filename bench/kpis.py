@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timezone
 
 from bench.common import analyze, fresh_services
-from hotline import demo_data, hotspots, kpis
+from hotline.assessment import demo_data, hotspots, kpis
 
 CEILING_S = 2.0
 END = datetime(2026, 12, 10, tzinfo=timezone.utc)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.common import percentile
 from bot.tools.servers import start_bot
-from hotline.dialogue import RasaClassifier, RasaClient
-from hotline.taxonomy import GROUPS, load_taxonomy
+from hotline.contact.dialogue import RasaClassifier, RasaClient
+from hotline.rules.taxonomy import GROUPS, load_taxonomy
 from tests.bot.test_bot_project import examples  # the one reader of Rasa NLU files
 
 HELD_OUT = Path(__file__).resolve().parents[1] / "bot" / "tests" / "nlu_heldout.yml"

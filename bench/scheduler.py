@@ -28,8 +28,8 @@ from sqlalchemy import create_engine, insert, select, text
 from bench.common import fresh_services, percentile
 from callbacks.sweep import recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox
 from hotline.config import PROJECT_ROOT
-from hotline.db import utcnow
-from hotline.models import Deadline, Ticket, User
+from hotline.store.db import utcnow
+from hotline.store.models import Deadline, Ticket, User
 
 SWEEP_TARGET_MS, RSS_TARGET_MB, BURST_TARGET_S = 2.0, 150.0, 10.0
 ACCOUNT, HOTLINE, STAFF_PHONE = "AC" + "0" * 32, "+861012345", "+8613900000001"
@@ -183,7 +183,7 @@ def fake_ceiling(fake, n: int, threads: int) -> float:
     against Twilio's OpenAPI spec, single process)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hotline.telephony import BaseUrlHttpClient, TwilioTelephony
+    from hotline.delivery.telephony import BaseUrlHttpClient, TwilioTelephony
 
     client = TwilioTelephony(ACCOUNT, "token", HOTLINE, http_client=BaseUrlHttpClient(
         timeout=30, pool_size=threads, base_url=fake.base_url))

@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bench.common import fresh_services, percentile
-from hotline.db import utcnow
-from hotline.models import OPEN_STATUSES, Ticket, Township
-from hotline.similar import find_master
+from hotline.store.db import utcnow
+from hotline.store.models import OPEN_STATUSES, Ticket, Township
+from hotline.work.similar import find_master
 
 TARGET_P95_MS = 20.0
 BATCH = 20_000

@@ -176,7 +176,7 @@ def run(backend: str, seconds: int) -> dict:
             proc.wait(timeout=30)
         from sqlalchemy import func, select
 
-        from hotline.models import Ticket
+        from hotline.store.models import Ticket
         with svc.session() as s:
             tickets = s.scalar(select(func.count()).select_from(Ticket))
         serial = serial_rate(url)

@@ -10,7 +10,7 @@ from callbacks.lock import SchedulerAlreadyRunning, lock_for
 from callbacks.pool import SendPool
 from callbacks.sweep import record_outcomes
 from hotline.config import ConfigError, load_config
-from hotline.db import utcnow
+from hotline.store.db import utcnow
 from hotline.wiring import build_services
 
 log = logging.getLogger("callbacks")

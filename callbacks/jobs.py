@@ -13,7 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from callbacks.pool import SendPool
 from callbacks.sweep import record_outcomes, recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox
-from hotline.db import utcnow
+from hotline.store.db import utcnow
 from hotline.wiring import Services
 
 log = logging.getLogger(__name__)

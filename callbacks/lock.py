@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from hotline.config import Config
-from hotline.db import resolve_url
+from hotline.store.db import resolve_url
 
 
 class SchedulerAlreadyRunning(RuntimeError):

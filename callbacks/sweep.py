@@ -14,13 +14,14 @@ from typing import Callable
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from hotline import callback_requests, outbox
-from hotline.db import utcnow
-from hotline.escalation import advance_clock
-from hotline.followups import advance_followup
-from hotline.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline
-from hotline.schedule import backoff, is_quiet
-from hotline.telephony import TelephonyError
+from hotline.clocks import callback_requests
+from hotline.delivery import outbox
+from hotline.store.db import utcnow
+from hotline.clocks.escalation import advance_clock
+from hotline.clocks.followups import advance_followup
+from hotline.store.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline
+from hotline.rules.schedule import backoff, is_quiet
+from hotline.delivery.telephony import TelephonyError
 from hotline.wiring import Services
 
 log = logging.getLogger(__name__)

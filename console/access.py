@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from hotline.models import Ticket, Whistle
+from hotline.store.models import Ticket, Whistle
 
 AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN = "agent", "handler", "department", "supervisor", "admin"
 ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN)

@@ -15,9 +15,10 @@ from console import charts
 from console.access import ADMIN, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, register_nav, roles_required
 from console import web
 from console.web import csrf, done, fail, now, services
-from hotline import clusters, hotspots, kpis
+from hotline.work import clusters
+from hotline.assessment import hotspots, kpis
 from hotline.errors import HotlineError
-from hotline.models import MERGED, RESOLVED, Ticket, Township
+from hotline.store.models import MERGED, RESOLVED, Ticket, Township
 
 bp = Blueprint("assessment", __name__, url_prefix="/console/assessment", template_folder="templates",
                static_folder="assessment_static", static_url_path="/static")

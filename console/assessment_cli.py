@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 import click
 from flask import Flask
 
-from hotline import demo_data, kpis
-from hotline.db import utcnow
+from hotline.assessment import demo_data, kpis
+from hotline.store.db import utcnow
 
 COLUMNS = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
            "due", "responded", "open_overdue", "evaluated", "solved", "rated", "satisfied", "basically")

@@ -8,10 +8,10 @@ from console import bp, queries
 from console.access import AGENT, SUPERVISOR, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
 from console.web import done, fail, now, services
-from hotline import triage
+from hotline.work import triage
 from hotline.errors import HotlineError
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Citizen, Conversation
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Citizen, Conversation
 
 CHAT_ROLES = (AGENT, SUPERVISOR)
 

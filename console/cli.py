@@ -7,22 +7,10 @@ from sqlalchemy import func, select
 
 from console.access import ROLES
 from console.users import create_user, set_password
-from hotline.db import utcnow
+from hotline.store.db import utcnow
 from hotline.errors import HotlineError
-from hotline.models import Ticket, User
-
-# Demo accounts for `make run` in development: (username, password, role, unit_type, unit_code, name).
-DEMO_TOWNSHIP = "110105004"  # 三里屯街道, 朝阳区
-DEMO_DEPARTMENT = "BJ-WATER"  # receives water tickets directly
-DEMO_SUMMONED = "BJ-CGZF"  # urban management law enforcement, the department townships summon most
-DEMO_USERS = (
-    ("agent", "agent-demo-12345", "agent", None, None, "话务员 Demo Agent"),
-    ("sanlitun", "sanlitun-demo-12345", "handler", "township", DEMO_TOWNSHIP, "三里屯街道 Handler"),
-    ("water", "water-demo-12345", "handler", "department", DEMO_DEPARTMENT, "自来水集团 Handler"),
-    ("chengguan", "chengguan-demo-12345", "department", "department", DEMO_SUMMONED, "城管执法 Department"),
-    ("supervisor", "supervisor-demo-12345", "supervisor", None, None, "督办 Supervisor"),
-    ("admin", "admin-demo-12345", "admin", None, None, "Administrator"),
-)
+from hotline.store.models import Ticket, User
+from console.demo import DEMO_USERS, seed_demo_work
 
 
 def register(app: Flask) -> None:
@@ -72,7 +60,6 @@ def register(app: Flask) -> None:
                 lines.append(f"    {role:<11} {username:<11} {password:<22} {unit_code or ''}")
             has_tickets = s.scalar(select(func.count()).select_from(Ticket)) > 0
             if not has_tickets:
-                from console.demo import seed_demo_work
                 made = seed_demo_work(s, svc.core, now)
                 lines.append(f"    ({made} demo tickets and one handed-off web chat created)")
         click.echo("==> demo console users (development only) at /console/login:")

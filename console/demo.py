@@ -5,13 +5,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from console.cli import DEMO_SUMMONED, DEMO_TOWNSHIP
-from hotline import tickets
-from hotline.conversations import find_or_create_conversation
-from hotline.citizens import find_or_create_citizen
+from hotline.work import lifecycle as tickets
+from hotline.store.conversations import find_or_create_conversation
+from hotline.store.citizens import find_or_create_citizen
 from hotline.core import Core
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Message
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Message
 
 DEMO_REQUESTS = (
     # (text, location, phone, channel, triage_reason, recording)
@@ -22,6 +21,19 @@ DEMO_REQUESTS = (
     ("(voicemail) 留言：小区门口的垃圾好几天没人清运了", None, "13800138005", "voice", "voicemail",
      "https://api.twilio.com/2010-04-01/Accounts/ACdemo/Recordings/REdemo"),
     ("Broken street light near Sanlitun Taikoo Li north gate", "Sanlitun, Chaoyang", "13800138006", "sms", None, None),
+)
+
+# Demo accounts for `make run` in development: (username, password, role, unit_type, unit_code, name).
+DEMO_TOWNSHIP = "110105004"  # 三里屯街道, 朝阳区
+DEMO_DEPARTMENT = "BJ-WATER"  # receives water tickets directly
+DEMO_SUMMONED = "BJ-CGZF"  # urban management law enforcement, the department townships summon most
+DEMO_USERS = (
+    ("agent", "agent-demo-12345", "agent", None, None, "话务员 Demo Agent"),
+    ("sanlitun", "sanlitun-demo-12345", "handler", "township", DEMO_TOWNSHIP, "三里屯街道 Handler"),
+    ("water", "water-demo-12345", "handler", "department", DEMO_DEPARTMENT, "自来水集团 Handler"),
+    ("chengguan", "chengguan-demo-12345", "department", "department", DEMO_SUMMONED, "城管执法 Department"),
+    ("supervisor", "supervisor-demo-12345", "supervisor", None, None, "督办 Supervisor"),
+    ("admin", "admin-demo-12345", "admin", None, None, "Administrator"),
 )
 
 

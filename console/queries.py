@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from console.access import ConsoleUser, notification_audiences, ticket_scope
-from hotline.models import (OPEN_STATUSES, Citizen, Conversation, Deadline, Department, District,
+from hotline.store.models import (OPEN_STATUSES, Citizen, Conversation, Deadline, Department, District,
                             Message, Notification, OutboundMessage, ServiceCode, Ticket, Township,
                             User, Whistle)
 

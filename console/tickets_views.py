@@ -12,11 +12,13 @@ from console.access import (AGENT, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES
 from console.forms import (ActionForm, options, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
                            OpenTicketForm, SmsForm, WhistleForm)
 from console.web import done, fail, now, services
-from hotline import outbox, tickets, triage
-from hotline.citizens import normalize_phone
+from hotline.clocks import callback_requests
+from hotline.delivery import outbox
+from hotline.work import lifecycle as tickets, triage
+from hotline.store.citizens import normalize_phone
 from hotline.errors import HotlineError, InvalidInput
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import (DISPATCHED, FOLLOWED_UP, IN_PROGRESS, NEW, OPEN_STATUSES, REOPENED, RESOLVED,
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import (DISPATCHED, FOLLOWED_UP, IN_PROGRESS, NEW, OPEN_STATUSES, REOPENED, RESOLVED,
                             RETURNED, SIGNED, CallbackRequest, Department, Ticket, Whistle)
 from sqlalchemy import select
 
@@ -363,7 +365,7 @@ def callback(ticket_id: int):
         key = f"console-callback:{t.id}:{nonce}"
         if s.scalar(select(CallbackRequest.id).where(CallbackRequest.idempotency_key == key)) is not None:
             return "Callback already requested."
-        triage.request_callback(s, phone=_citizen_phone(s, t), now=now(), reason=request.form.get("reason", ""),
+        callback_requests.promise_agent_callback(s, phone=_citizen_phone(s, t), now=now(), reason=request.form.get("reason", ""),
                                 ticket=t, lang=t.lang, citizen_id=t.citizen_id,
                                 window_start=request.form.get("window_start", "").strip(),
                                 window_end=request.form.get("window_end", "").strip(), idempotency_key=key,

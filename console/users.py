@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from console.access import ADMIN, AGENT, DEPARTMENT, HANDLER, ROLES, SUPERVISOR
 from hotline.errors import InvalidInput
-from hotline.models import Department, District, Township, User
+from hotline.store.models import Department, District, Township, User
 
 MIN_PASSWORD = 10
 # A hash to compare against when the username is unknown, so both paths cost the same time.

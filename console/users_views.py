@@ -11,7 +11,7 @@ from console.forms import UserEditForm, UserForm, options
 from console.users import check_unit, create_user, set_password
 from console.web import done, fail, now, services
 from hotline.errors import HotlineError, InvalidInput
-from hotline.models import Department, District, ServiceCode, Township, User
+from hotline.store.models import Department, District, ServiceCode, Township, User
 
 
 def _unit_choices(s):

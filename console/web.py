@@ -9,10 +9,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from console import bp
 from console.access import NAV, ROLE_LABELS, ConsoleUser
-from hotline.db import utcnow
-from hotline.deadlines import local
+from hotline.store.db import utcnow
+from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
-from hotline.models import User
+from hotline.store.models import User
 from hotline.privacy import mask_phone
 
 csrf = CSRFProtect()

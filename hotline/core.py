@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hotline.config import Config
-from hotline.routing import Gazetteer
-from hotline.taxonomy import Taxonomy, load_taxonomy
+from hotline.rules.routing import Gazetteer
+from hotline.rules.taxonomy import Taxonomy, load_taxonomy
 
 
 @dataclass(frozen=True)

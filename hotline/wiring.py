@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Config
 from hotline.core import Core, build_core
-from hotline.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
-from hotline.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
-from hotline.telephony import BaseUrlHttpClient, Telephony, make_telephony
+from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
+from hotline.contact.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
+from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
 
 @dataclass

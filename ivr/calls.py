@@ -13,18 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from hotline import callback_requests
-from hotline.citizens import find_or_create_citizen, normalize_phone
+from hotline.clocks import callback_requests
+from hotline.store.citizens import find_or_create_citizen, normalize_phone
 from hotline.config import Config
-from hotline.conversations import find_or_create_conversation
+from hotline.store.conversations import find_or_create_conversation
 from hotline.core import Core
-from hotline.deadlines import local
+from hotline.rules.deadlines import local
 from hotline.errors import InvalidInput
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import OPEN_STATUSES, CallbackRequest, Citizen, Conversation, Ticket
-from hotline.outbox import enqueue
-from hotline.taxonomy import Classification
-from hotline.tickets import record_event
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import OPEN_STATUSES, CallbackRequest, Citizen, Conversation, Ticket
+from hotline.delivery.outbox import enqueue
+from hotline.rules.taxonomy import Classification
+from hotline.work.lifecycle import record_event
 from ivr import prompts
 
 CHANNEL = "voice"

@@ -10,8 +10,9 @@ import logging
 from flask import Blueprint, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import callback_requests, followups, notices
-from hotline.models import RESOLVED, CallbackRequest, Ticket
+from hotline.clocks import callback_requests, followups
+from hotline.delivery import notices
+from hotline.store.models import RESOLVED, CallbackRequest, Ticket
 from ivr import twiml
 from ivr.web import now, require_signature, respond, services
 

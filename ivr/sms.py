@@ -4,22 +4,25 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from flask import request
+from flask import Blueprint, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import followups, outbox
-from hotline.citizens import find_or_create_citizen
-from hotline.conversations import find_or_create_conversation, latest_open_conversation, record_message
-from hotline.dialogue import detect_lang, status_text
+from hotline.clocks import followups
+from hotline.delivery import outbox
+from hotline.store.citizens import find_or_create_citizen
+from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
+from hotline.contact.dialogue import detect_lang, status_text
 from hotline.errors import HotlineError, TicketNotFound
-from hotline.models import Message, Ticket
+from hotline.store.models import Message, Ticket
 from hotline.privacy import mask_phone
-from hotline.tickets import get_ticket
+from hotline.work.lifecycle import get_ticket
 from hotline.wiring import Services
 from ivr import prompts, twiml
 from ivr.calls import caller_phone
-from ivr.web import bp, form, log, now, respond, services
+from ivr.web import guard, form, log, now, respond, services
+
+bp = guard(Blueprint("ivr_sms", __name__, url_prefix="/twilio"))
 
 CHANNEL = "sms"
 # Twilio's own opt-out words on long codes, plus the Chinese ones (退订, TD) it does not know.

@@ -6,16 +6,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from hotline.dialogue import STATUS_NAMES
+from hotline.contact.dialogue import STATUS_NAMES
 from hotline.errors import TicketNotFound
-from hotline.models import Conversation, Ticket
+from hotline.store.models import Conversation, Ticket
 from hotline.privacy import mask_phone
-from hotline.tickets import get_ticket
+from hotline.work.lifecycle import get_ticket
 from hotline.wiring import Services
 from ivr import calls, prompts, twiml
-from ivr.web import bp, classifier, form, log, now, respond, services, url
+from ivr.web import guard, classifier, form, log, now, respond, services, url
+
+bp = guard(Blueprint("ivr_voice", __name__, url_prefix="/twilio"))
 
 MENU = {"1": "report", "2": "status", "3": "emergency", "0": "agent", "9": "en", "8": "zh"}
 # Spoken menu choices, checked in this order (a description of a problem is taken as a report).

@@ -1,4 +1,4 @@
-"""The /twilio blueprint: signature check on every request, TwiML responses, errors in the channel's terms."""
+"""What every Twilio webhook shares: the signature check, TwiML responses, errors in the channel's terms."""
 from __future__ import annotations
 
 import logging
@@ -7,14 +7,14 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from hotline.db import utcnow
+from hotline.store.db import utcnow
 from hotline.wiring import Services
 from ivr import prompts, twiml
 from ivr.signature import is_valid
 
 log = logging.getLogger("hotline.ivr")
 
-bp = Blueprint("ivr", __name__, url_prefix="/twilio", cli_group="twilio")
+bp = Blueprint("ivr", __name__, url_prefix="/twilio")  # the fallback URL; sms and voice have their own
 
 TWIML = "text/xml; charset=utf-8"
 
@@ -59,10 +59,13 @@ def require_signature():
         abort(403)
 
 
-bp.before_request(require_signature)
+def guard(blueprint: Blueprint) -> Blueprint:
+    """Every request of the blueprint signature-checked, every failure answered in TwiML."""
+    blueprint.before_request(require_signature)
+    blueprint.register_error_handler(Exception, _channel_error)
+    return blueprint
 
 
-@bp.errorhandler(Exception)
 def _channel_error(exc: Exception):
     """Never a stack trace to a caller: an apology that still takes a voicemail, or an SMS apology."""
     if isinstance(exc, HTTPException):
@@ -98,5 +101,4 @@ def fallback():
     return respond(apology())
 
 
-from ivr import sms, voice  # noqa: E402,F401  (routes register on bp)
-from ivr import numbers  # noqa: E402,F401  (the point-number command registers on bp)
+guard(bp)

@@ -5,8 +5,8 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from hotline import models  # noqa: F401  (registers every table on Base.metadata)
-from hotline.db import Base, make_engine
+from hotline.store import models  # noqa: F401  (registers every table on Base.metadata
+from hotline.store.db import Base, make_engine
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

@@ -7,10 +7,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from hotline import migrate
+from hotline.store import migrate
 from hotline.core import build_core
-from hotline.db import Base
-from hotline.refdata import load_reference_data
+from hotline.store.db import Base
+from hotline.store.refdata import load_reference_data
 from hotline.wiring import build_services
 from tests.helpers import API_TOKEN, make_config, serve
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hotline import tickets
-from hotline.intake import IntakeRequest, open_ticket
+from hotline.work import lifecycle as tickets
+from hotline.work.intake import IntakeRequest, open_ticket
 
 WANGJING, SANLITUN = "110105026", "110105004"
 PLACES = {WANGJING: "朝阳区望京街道", SANLITUN: "朝阳区三里屯街道"}

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Notification, OutboundMessage, Ticket, TicketEvent, User
-from hotline.telephony import TwilioTelephony
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Notification, OutboundMessage, Ticket, TicketEvent, User
+from hotline.delivery.telephony import TwilioTelephony
 from tests.helpers import make_config
 
 HUILONGGUAN, CHANGPING = "110114011", "110114"  # 回龙观街道 in 昌平区

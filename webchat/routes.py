@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from hotline.conversations import find_or_create_conversation, record_message
-from hotline.db import utcnow
-from hotline.dialogue import detect_lang
+from hotline.store.conversations import find_or_create_conversation, record_message
+from hotline.store.db import utcnow
+from hotline.contact.dialogue import detect_lang
 from hotline.errors import HotlineError
-from hotline.models import Conversation, Message, Ticket
+from hotline.store.models import Conversation, Message, Ticket
 
 log = logging.getLogger(__name__)
 

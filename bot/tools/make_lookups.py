@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from hotline.routing import Gazetteer
+from hotline.rules.routing import Gazetteer
 
 BOT = Path(__file__).resolve().parents[1]
 LOOKUP = BOT / "data" / "lookups" / "place.yml"

@@ -6,7 +6,7 @@ Create Date: 2026-11-28 08:22:21.447695
 """
 from alembic import op
 import sqlalchemy as sa
-import hotline.db
+import hotline.store.db
 
 
 revision = '0002'
@@ -26,17 +26,17 @@ def upgrade() -> None:
     sa.Column('conversation_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=8), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('requested_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requested_at', hotline.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('window_start', sa.String(length=5), nullable=False),
     sa.Column('window_end', sa.String(length=5), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
     sa.Column('retry_delay_s', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', hotline.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', hotline.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('idempotency_key', sa.String(length=120), nullable=True),
-    sa.Column('updated_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hotline.store.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['citizen_id'], ['citizens.id'], ),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
@@ -55,8 +55,8 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=120), nullable=True),
-    sa.Column('created_at', hotline.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', hotline.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', hotline.store.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', hotline.store.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('idempotency_key')

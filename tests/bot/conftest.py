@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
-from hotline.dialogue import RasaClient, make_classifier, make_dialogue
+from hotline.contact.dialogue import RasaClient, make_classifier, make_dialogue
 from tests.helpers import API_TOKEN
 
 class Gateway:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.tools import make_lookups
-from hotline.taxonomy import GROUPS, load_taxonomy
+from hotline.rules.taxonomy import GROUPS, load_taxonomy
 
 pytestmark = pytest.mark.rasa
 ROOT = Path(__file__).resolve().parents[2]

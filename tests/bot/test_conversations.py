@@ -5,9 +5,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from hotline.conversations import find_or_create_conversation
-from hotline.db import utcnow
-from hotline.models import Conversation, Ticket
+from hotline.store.conversations import find_or_create_conversation
+from hotline.store.db import utcnow
+from hotline.store.models import Conversation, Ticket
 from tests.bot.support import chat, texts
 
 pytestmark = pytest.mark.rasa

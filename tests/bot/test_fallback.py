@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from hotline.models import Conversation, Ticket
+from hotline.store.models import Conversation, Ticket
 from tests.bot.support import chat, texts
 
 pytestmark = pytest.mark.rasa

@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from hotline.conversations import record_message
-from hotline.db import utcnow
-from hotline.models import Conversation, Ticket
+from hotline.store.conversations import record_message
+from hotline.store.db import utcnow
+from hotline.store.models import Conversation, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

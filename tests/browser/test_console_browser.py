@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from hotline.models import Conversation, Message, Notification, Ticket
+from hotline.store.models import Conversation, Message, Notification, Ticket
 from tests.web.console_support import NOW, PASSWORD, build_world, open_in
 
 pytestmark = pytest.mark.browser

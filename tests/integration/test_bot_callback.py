@@ -1,9 +1,9 @@
 """A call back the bot promised becomes one CallbackRequest the scheduler will serve."""
 from sqlalchemy import select
 
-from hotline.conversations import find_or_create_conversation
-from hotline.dialogue import FormDialogue, RasaDialogue
-from hotline.models import CallbackRequest
+from hotline.store.conversations import find_or_create_conversation
+from hotline.contact.dialogue import FormDialogue, RasaDialogue
+from hotline.store.models import CallbackRequest
 from tests.helpers import at
 
 NOW = at("2026-11-28 02:00")

@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import func, select
 
-from hotline import demo_data, kpis
-from hotline.models import Citizen, Deadline, Ticket, TicketEvent
+from hotline.assessment import demo_data, kpis
+from hotline.store.models import Citizen, Deadline, Ticket, TicketEvent
 from tests.helpers import at
 from tests.kpi_helpers import H, WANGJING, walk
 

@@ -1,9 +1,9 @@
 """The built-in dialogue: asks only for what is missing and files the ticket; status by reference."""
 from sqlalchemy import func, select
 
-from hotline.conversations import find_or_create_conversation
-from hotline.dialogue import FormDialogue
-from hotline.models import Ticket
+from hotline.store.conversations import find_or_create_conversation
+from hotline.contact.dialogue import FormDialogue
+from hotline.store.models import Ticket
 from tests.helpers import at
 
 NOW = at("2026-11-28 02:00")

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hotline import clusters, hotspots, kpis, tickets
+from hotline.work import clusters, lifecycle as tickets
+from hotline.assessment import hotspots, kpis
 from hotline.errors import InvalidInput
-from hotline.models import MERGED, RESOLVED, Deadline, Ticket
+from hotline.store.models import MERGED, RESOLVED, Deadline, Ticket
 from tests.helpers import at
 from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
 

@@ -2,7 +2,7 @@
 from sqlalchemy import func, inspect, select
 
 from app import create_app
-from hotline.models import Department, District, ServiceCode, Township
+from hotline.store.models import Department, District, ServiceCode, Township
 from hotline.wiring import build_services
 from tests.helpers import make_config
 
@@ -30,7 +30,7 @@ def test_the_postgresql_schema_matches_the_models(services):
     # Autogenerate finds nothing to change when migrations and models agree.
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from hotline.db import Base
+    from hotline.store.db import Base
     with services.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

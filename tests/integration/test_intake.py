@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.errors import InvalidInput, InvalidPhone, UnknownServiceCode
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Citizen, Deadline, Ticket, TicketEvent
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Citizen, Deadline, Ticket, TicketEvent
 from tests.helpers import at
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing

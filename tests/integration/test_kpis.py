@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from hotline import kpis
+from hotline.assessment import kpis
 from tests.helpers import at
 from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
 
@@ -170,7 +170,7 @@ def test_a_trend_gives_each_month_its_own_figures_from_one_pass(session, db):
 
 
 def test_a_ticket_still_in_triage_is_not_held_against_the_unit_it_may_go_to(session, db):
-    from hotline.intake import IntakeRequest, open_ticket
+    from hotline.work.intake import IntakeRequest, open_ticket
     core, cfg = db.core, db.config.assessment
     ticket, _ = open_ticket(session, IntakeRequest(text="留言：楼上噪音", location="朝阳区望京街道", service_code="ENV-NOISE",
                                                    triage_reason="voicemail"), now=at("2026-11-10 00:00"), core=core)

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from hotline import tickets
+from hotline.work import lifecycle as tickets
 from hotline.errors import InvalidInput, InvalidTransition, WhistlesOutstanding
-from hotline.intake import IntakeRequest, open_ticket
+from hotline.work.intake import IntakeRequest, open_ticket
 from tests.helpers import at
 
 NOW = at("2026-11-28 02:00")

@@ -3,8 +3,8 @@ import threading
 
 from sqlalchemy import func, select, text
 
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Ticket
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Ticket
 from tests.helpers import at
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from twilio.rest import Client
 
 from hotline.config import PROJECT_ROOT
-from hotline.models import CallbackRequest, Conversation, Ticket
-from ivr.numbers import point_number
-from ivr.phone import Phone, scripted
+from hotline.store.models import CallbackRequest, Conversation, Ticket
+from tools.numbers import point_number
+from tools.phone import Phone, scripted
 from tests.ivr.conftest import make_ivr_app
 from tests.helpers import serve
 from tests.ivr.support import PUBLIC, TWILIO_TOKEN
@@ -95,12 +95,12 @@ def test_the_command_line_phone_runs_a_script_over_http(served, db, tmp_path):
     script.write_text("# a caller in English\n9\n1\nThere is no water in my building\nWangjing, Chaoyang\n1\n",
                       encoding="utf-8")
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "HOTLINE_MODE": "test"}
-    out = subprocess.run([sys.executable, "-m", "ivr.phone", "call", "--url", served, "--script", str(script)],
+    out = subprocess.run([sys.executable, "-m", "tools.phone", "call", "--url", served, "--script", str(script)],
                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     (ticket,) = all_tickets(db)
     assert ticket.lang == "en" and " ".join(ticket.reference) in out.stdout
-    sms = subprocess.run([sys.executable, "-m", "ivr.phone", "sms", "--url", served, "--from", "+8613700137000",
+    sms = subprocess.run([sys.executable, "-m", "tools.phone", "sms", "--url", served, "--from", "+8613700137000",
                           f"status {ticket.reference}"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     assert sms.returncode == 0 and "dispatched" in sms.stdout
@@ -108,7 +108,7 @@ def test_the_command_line_phone_runs_a_script_over_http(served, db, tmp_path):
 
 def test_the_command_line_phone_refuses_to_run_without_a_token(tmp_path):
     env = {**os.environ, "TWILIO_AUTH_TOKEN": "", "HOTLINE_CONFIG": str(PROJECT_ROOT / "config.yaml")}
-    out = subprocess.run([sys.executable, "-m", "ivr.phone", "sms", "hello"], cwd=PROJECT_ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "tools.phone", "sms", "hello"], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "TWILIO_AUTH_TOKEN" in out.stderr
 

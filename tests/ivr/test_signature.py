@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import Conversation
+from hotline.store.models import Conversation
 from ivr.signature import public_url, sign
 from tests.ivr.conftest import make_ivr_app
 from tests.ivr.support import PUBLIC, TWILIO_TOKEN, SignedClient, form

@@ -6,8 +6,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from hotline import followups, outbox
-from hotline.models import Citizen, Message, OutboundMessage, Ticket
+from hotline.clocks import followups
+from hotline.delivery import outbox
+from hotline.store.models import Citizen, Message, OutboundMessage, Ticket
 from ivr import prompts
 from tests.fakes.fake_twilio import _segments as segments
 from tests.ivr.support import NOW, form, twiml

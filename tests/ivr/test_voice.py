@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from hotline.models import CallbackRequest, Citizen, Conversation, OutboundMessage, Ticket
+from hotline.store.models import CallbackRequest, Citizen, Conversation, OutboundMessage, Ticket
 from tests.ivr.support import NOW, PUBLIC, Call, spoken
 
 CALLER = "+8613800138000"

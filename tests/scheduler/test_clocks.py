@@ -2,8 +2,8 @@
 from datetime import timedelta
 
 from callbacks.sweep import sweep_deadlines, sweep_outbox
-from hotline import tickets
-from hotline.models import Deadline
+from hotline.work import lifecycle as tickets
+from hotline.store.models import Deadline
 from tests.helpers import at
 from tests.scheduler_helpers import (CHANGPING, CITY_PHONE, DISTRICT_PHONE, HANDLER_PHONE, add_staff, done_reading, events,
                                      noise_ticket, notifications, outbound, with_config)

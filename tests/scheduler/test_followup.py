@@ -5,8 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from callbacks.sweep import sweep_deadlines, sweep_outbox
-from hotline import followups, tickets
-from hotline.models import Citizen, Ticket
+from hotline.clocks import followups
+from hotline.work import lifecycle as tickets
+from hotline.store.models import Citizen, Ticket
 from tests.helpers import at
 from tests.scheduler_helpers import (CITIZEN, HANDLER_PHONE, add_staff, done_reading, events, noise_ticket,
                                      notifications, outbound, with_config, with_twilio)

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.sweep import sweep_callbacks, sweep_deadlines
-from hotline import tickets
-from hotline.models import CallbackRequest, Ticket
+from hotline.work import lifecycle as tickets
+from hotline.store.models import CallbackRequest, Ticket
 from tests.helpers import at, make_config
 from tests.ivr.support import PUBLIC, TWILIO_TOKEN, SignedClient, local_path, spoken, twiml
 from tests.scheduler_helpers import CITIZEN, done_reading, noise_ticket, notifications, outbound

@@ -3,8 +3,8 @@ from collections import Counter
 from datetime import timedelta
 
 from callbacks.sweep import recover_in_doubt, sweep_outbox
-from hotline import outbox
-from hotline.models import Citizen
+from hotline.delivery import outbox
+from hotline.store.models import Citizen
 from tests.helpers import at
 from tests.scheduler_helpers import CITIZEN, notifications, outbound, with_twilio
 

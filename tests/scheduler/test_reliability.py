@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from callbacks.jobs import JOBS, Runtime, build_scheduler
 from callbacks.pool import SendPool
 from hotline.config import PROJECT_ROOT
-from hotline.models import Deadline, OutboundMessage
+from hotline.store.models import Deadline, OutboundMessage
 from tests.helpers import at
 from tests.scheduler_helpers import ACCOUNT, HANDLER_PHONE, HOTLINE, add_staff, noise_ticket
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from hotline.config import ConfigError, LadderStep
-from hotline.schedule import (BREACH, ESCALATE, REMIND, backoff, clock_actions, is_quiet, next_callable,
+from hotline.rules.schedule import (BREACH, ESCALATE, REMIND, backoff, clock_actions, is_quiet, next_callable,
                               quiet_until, step)
 from tests.helpers import at, make_config
 

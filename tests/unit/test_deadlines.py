@@ -1,7 +1,7 @@
 """Time limits: literal dates, UTC in, Asia/Shanghai for people."""
 import pytest
 
-from hotline.deadlines import clocks_for, feedback_due, local
+from hotline.rules.deadlines import clocks_for, feedback_due, local
 from tests.helpers import at
 
 

@@ -1,7 +1,7 @@
 """Reference numbers: digits only, at most 10, readable digit by digit."""
 from datetime import date
 
-from hotline.references import format_reference, speakable
+from hotline.store.references import format_reference, speakable
 
 
 def test_a_reference_is_year_day_of_year_and_sequence():

@@ -1,7 +1,7 @@
 """Routing free text to districts and townships, with the real township names; and service code -> unit."""
 import pytest
 
-from hotline.routing import Location, assign, strip_township_suffix, to_pinyin
+from hotline.rules.routing import Location, assign, strip_township_suffix, to_pinyin
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_text_naming_no_place_finds_nothing(gaz):
 
 def test_landmarks_route_through_the_alias_table(gaz):
     import yaml
-    from hotline.routing import LANDMARKS_PATH
+    from hotline.rules.routing import LANDMARKS_PATH
     entries = yaml.safe_load(LANDMARKS_PATH.read_text(encoding="utf-8"))["landmarks"]
     assert len(entries) >= 30
     for entry in entries:

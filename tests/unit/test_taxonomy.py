@@ -1,7 +1,7 @@
 """The taxonomy data file and the keyword classifier."""
 import pytest
 
-from hotline.taxonomy import GROUPS, KINDS
+from hotline.rules.taxonomy import GROUPS, KINDS
 
 
 def test_the_data_file_has_the_five_kinds_and_twelve_groups_with_their_exact_codes(core):

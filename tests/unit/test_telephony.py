@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from hotline.privacy import mask_phone
-from hotline.telephony import DevOutbox, SendResult, TelephonyError, TwilioTelephony, make_telephony
+from hotline.delivery.telephony import DevOutbox, SendResult, TelephonyError, TwilioTelephony, make_telephony
 from tests.fakes.fake_twilio import FakeTwilio
 
 ACCOUNT = "AC" + "0" * 32

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 
 from werkzeug.security import generate_password_hash
 
-from hotline import tickets
-from hotline.intake import IntakeRequest, open_ticket
-from hotline.models import Conversation, Message, Notification, User
+from hotline.work import lifecycle as tickets
+from hotline.work.intake import IntakeRequest, open_ticket
+from hotline.store.models import Conversation, Message, Notification, User
 from tests.helpers import at
 
 PASSWORD = "correct-horse-battery"

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from hotline.models import MERGED, Ticket
+from hotline.store.models import MERGED, Ticket
 from tests.helpers import at
 from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
 from tests.web.console_support import find, flashes, login, make_users, parse
@@ -138,7 +138,7 @@ def test_problems_charts_and_report_render_for_a_supervisor(world, client):
 
 
 def test_a_district_supervisor_sees_the_units_of_the_district_only(world, db, client):
-    from hotline.models import User
+    from hotline.store.models import User
     from tests.web.console_support import _HASH
     with db.session() as s:
         s.add(User(username="chaoyang", password_hash=_HASH, display_name="朝阳督办", role="supervisor",

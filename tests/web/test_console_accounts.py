@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from console.limiter import LoginLimiter
-from hotline.models import User
+from hotline.store.models import User
 from tests.helpers import at
 from tests.web.console_support import PASSWORD, csrf_token, flashes, login
 

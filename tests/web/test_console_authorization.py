@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from hotline.models import TicketEvent
+from hotline.store.models import TicketEvent
 from tests.web.console_support import ROLES, csrf_token, login
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404

@@ -3,8 +3,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from hotline import tickets
-from hotline.models import Conversation, Message, Ticket
+from hotline.work import lifecycle as tickets
+from hotline.store.models import Conversation, Message, Ticket
 from tests.helpers import at
 from tests.web.console_support import NOW, SUMMONED, SUMMONED_2, find, login, open_in
 

@@ -1,7 +1,7 @@
 """SMS to the citizen from the ticket page goes through the outbox; opt-outs are honoured; dev mode says NOT SENT."""
 from sqlalchemy import select
 
-from hotline.models import Citizen, OutboundMessage, Ticket
+from hotline.store.models import Citizen, OutboundMessage, Ticket
 from tests.web.console_support import find, flashes, login
 
 

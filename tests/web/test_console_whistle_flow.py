@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from hotline.models import Ticket, TicketEvent, Whistle
+from hotline.store.models import Ticket, TicketEvent, Whistle
 from tests.web.console_support import SUMMONED, SUMMONED_2, flashes, login
 
 

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from hotline.conversations import record_message
-from hotline.db import utcnow
-from hotline.models import Conversation, Message
+from hotline.store.conversations import record_message
+from hotline.store.db import utcnow
+from hotline.store.models import Conversation, Message
 
 
 def post(client, **body):

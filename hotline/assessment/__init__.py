@@ -1,0 +1,1 @@
+"""Assessment (考评): kpis, hotspots and demo data."""

@@ -1,0 +1,1 @@
+"""Talking with citizens: the one conversation turn, the dialogues and the prompt catalogue."""

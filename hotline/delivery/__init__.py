@@ -1,0 +1,1 @@
+"""Everything sent: the outbox, notifications, notices and the telephony port."""

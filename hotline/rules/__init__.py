@@ -1,0 +1,1 @@
+"""Pure rules: taxonomy, routing, deadlines and schedule; no session, no storage."""

@@ -1,0 +1,35 @@
+"""Short, speakable reference numbers: 2-digit year, day of year, daily sequence (YYDDDNNNNN)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hotline.store.models import ReferenceCounter
+
+SEQUENCE_DIGITS = 5  # 99,999 tickets a local day before the number grows an eleventh digit
+
+
+def format_reference(local_day, sequence: int) -> str:
+    """2611280012-style digits: YY + day of year (3) + sequence (5)."""
+    return f"{local_day:%y}{local_day.timetuple().tm_yday:03d}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def next_reference(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> str:
+    """Take the next number of the local day, atomically, inside the caller's transaction."""
+    day = now.astimezone(ZoneInfo(tz)).date()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Upsert-and-increment is one statement, so concurrent intakes never share a number.
+    stmt = insert(ReferenceCounter).values(day=day, last=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[ReferenceCounter.day],
+                                      set_={"last": ReferenceCounter.last + 1}).returning(ReferenceCounter.last)
+    sequence = session.execute(stmt).scalar_one()
+    return format_reference(day, sequence)
+
+
+def speakable(reference: str) -> str:
+    """Digits spaced for text-to-speech to read one by one."""
+    return " ".join(reference)

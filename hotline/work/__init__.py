@@ -1,0 +1,1 @@
+"""Work orders: intake, the lifecycle, triage, similar complaints and clusters."""

@@ -1,0 +1,1 @@
+"""Operator tools beside the channels: the terminal phone, pointing a Twilio number."""
