@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.common import percentile
 from bot.tools.servers import start_bot
-from hotline.contact.dialogue import RasaClassifier, RasaClient
+from hotline.contact.rasa import RasaClassifier, RasaClient
 from hotline.rules.taxonomy import GROUPS, load_taxonomy
 from tests.bot.test_bot_project import examples  # the one reader of Rasa NLU files
 

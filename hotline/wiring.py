@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterator
 
 from sqlalchemy import Engine
@@ -11,7 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
-from hotline.contact.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
+from hotline.contact.dialogue import Classifier, Dialogue
+from hotline.contact.form import FormDialogue
+from hotline.contact.rasa import RasaClassifier, RasaClient, RasaDialogue
+from hotline.contact.turn import Contact, Inbound, Outcome, PendingTurn
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
 
@@ -28,10 +32,28 @@ class Services:
     # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
+    contact: Contact | None = None
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
+        if self.contact is None:
+            self.contact = Contact(self.core, self.dialogue)
+
+    def converse(self, inbound: Inbound, *, now: datetime) -> Outcome:
+        """One citizen message, answered: the entry point's one call for every text channel.
+
+        The message is committed before anything else can fail. A dialogue in another process (the Rasa bot,
+        which files through the API in a request of its own) is asked between two units of work, with no
+        transaction open; otherwise the whole turn is one unit of work.
+        """
+        with self.session() as s:
+            step = self.contact.take_turn(s, inbound, now=now)
+        if isinstance(step, PendingTurn):
+            messages = self.dialogue.ask(step.bot)
+            with self.session() as s:
+                step = self.contact.finish_turn(s, step, messages, now=now)
+        return step
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -64,3 +86,23 @@ def build_services(config: Config) -> Services:
     rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
                     telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
+
+
+def make_rasa_client(core: Core) -> RasaClient | None:
+    """The Rasa client when rasa.url is set."""
+    cfg = core.config.rasa
+    return RasaClient(cfg.url, cfg.timeout_s) if cfg.url else None
+
+
+def make_classifier(core: Core, client: RasaClient | None = None) -> Classifier:
+    """Rasa's model with keywords behind it when Rasa is configured; keywords alone otherwise."""
+    client = client or make_rasa_client(core)
+    return RasaClassifier(client, core.taxonomy) if client else core.taxonomy
+
+
+def make_dialogue(core: Core, client: RasaClient | None = None) -> Dialogue:
+    """The dialogue the channels use: Rasa in front of the built-in form flow when rasa.url is set."""
+    client = client or make_rasa_client(core)
+    if client is None:
+        return FormDialogue(core)
+    return RasaDialogue(core, client, FormDialogue(core))

@@ -25,7 +25,7 @@ from hotline.store.models import OPEN_STATUSES, CallbackRequest, Citizen, Conver
 from hotline.delivery.outbox import enqueue
 from hotline.rules.taxonomy import Classification
 from hotline.work.lifecycle import record_event
-from ivr import prompts
+from hotline.rules import prompts
 
 CHANNEL = "voice"
 # Spoken digits as Twilio's Mandarin recogniser may write them.
@@ -73,7 +73,7 @@ def answer_call(session: Session, *, call_sid: str, from_raw: str | None, now: d
     if conv is not None:
         return conv
     citizen = session.scalars(select(Citizen).where(Citizen.phone == phone)).first() if phone else None
-    lang = citizen.lang if citizen is not None and citizen.lang in prompts.VOICE else config.app.default_lang
+    lang = citizen.lang if citizen is not None and citizen.lang in prompts.LANGS else config.app.default_lang
     conv, _ = find_or_create_conversation(session, channel=CHANNEL, now=now, external_id=call_sid,
                                           citizen=citizen, lang=lang)
     if conv.state is None or "phone" not in conv.state:

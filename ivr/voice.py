@@ -9,13 +9,14 @@ from datetime import datetime
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from hotline.contact.dialogue import STATUS_NAMES
+
 from hotline.errors import TicketNotFound
 from hotline.store.models import Conversation, Ticket
 from hotline.privacy import mask_phone
 from hotline.work.lifecycle import get_ticket
 from hotline.wiring import Services
-from ivr import calls, prompts, twiml
+from hotline.rules import prompts
+from ivr import calls, twiml
 from ivr.web import guard, classifier, form, log, now, respond, services, url
 
 bp = guard(Blueprint("ivr_voice", __name__, url_prefix="/twilio"))
@@ -50,7 +51,7 @@ class Turn:
 
     @property
     def lang(self) -> str:
-        return self.conv.lang if self.conv.lang in prompts.VOICE else "zh"
+        return self.conv.lang if self.conv.lang in prompts.LANGS else "zh"
 
     @property
     def v(self) -> twiml.Voice:
@@ -470,8 +471,7 @@ def status_menu(t: Turn):
 
 
 def status_line(t: Turn, ticket: Ticket) -> str:
-    names = STATUS_NAMES.get(t.lang, STATUS_NAMES["zh"])
-    return t.say("status_item", ref=calls.speakable(ticket.reference), status=names.get(ticket.status, ticket.status),
+    return t.say("status_item", ref=calls.speakable(ticket.reference), status=prompts.status_name(t.lang, ticket.status),
                  due=calls.spoken_due(ticket, t.lang, t.svc.config.app.timezone))
 
 

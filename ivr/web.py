@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.store.db import utcnow
 from hotline.wiring import Services
-from ivr import prompts, twiml
+from hotline.rules import prompts
+from ivr import twiml
 from ivr.signature import is_valid
 
 log = logging.getLogger("hotline.ivr")

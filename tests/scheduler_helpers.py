@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Notification, OutboundMessage, Ticket, TicketEvent, User
 from hotline.delivery.telephony import TwilioTelephony
+from hotline.wiring import make_dialogue
 from tests.helpers import make_config
 
 HUILONGGUAN, CHANGPING = "110114011", "110114"  # 回龙观街道 in 昌平区
@@ -41,8 +42,10 @@ def add_staff(session, now: datetime, unit_code: str) -> None:
 
 def with_config(services, **overrides):
     """The same database and ports with some settings changed."""
-    url = services.config.database.url
-    return dataclasses.replace(services, config=make_config(url, **overrides))
+    config = make_config(services.config.database.url, **overrides)
+    core = dataclasses.replace(services.core, config=config)
+    # The conversation turn and its dialogue are built from the core: rebuilt so they see the new settings.
+    return dataclasses.replace(services, config=config, core=core, dialogue=make_dialogue(core), contact=None)
 
 
 def with_twilio(services, fake, **overrides):

@@ -8,13 +8,12 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
-from hotline.store.conversations import find_or_create_conversation, record_message
 from hotline.store.db import utcnow
 from hotline.contact.dialogue import detect_lang
-from hotline.errors import HotlineError
-from hotline.store.models import Conversation, Message, Ticket
+from hotline.contact.turn import Channel, Inbound, Outcome
+from hotline.rules import prompts
+from hotline.store.models import Conversation, Message
 
 log = logging.getLogger(__name__)
 
@@ -25,18 +24,8 @@ CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 # Letters, digits or Chinese characters: a message of emoji and punctuation alone says nothing to classify.
 WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
-NOTICES = {
-    "zh": {"empty": "请输入您要反映的问题或咨询的内容。",
-           "too_long": "消息太长了（{n}字），请控制在{max}字以内，分几条发送也可以。",
-           "no_words": "请用文字描述您遇到的问题，例如“小区停水了”。",
-           "with_agent": "人工客服已收到您的消息，请稍候。",
-           "sorry": "抱歉，暂时无法处理，请稍后再试，或回复“人工”转人工客服。"},
-    "en": {"empty": "Please type the problem you want to report or your question.",
-           "too_long": "That message is too long ({n} characters). Please keep it under {max}; several messages are fine.",
-           "no_words": "Please describe the problem in words, e.g. \"no water in my building\".",
-           "with_agent": "An agent has your message; please wait.",
-           "sorry": "Sorry, that did not work. Please try again, or type \"agent\" for a person."},
-}
+# The chat has no phone: a handed-off conversation waits here for the agent.
+WEB = Channel("web", live_agent=True)
 
 
 def services():
@@ -137,36 +126,13 @@ def post_message():
         return _answer(conversation_id, [_notice(lang, "too_long", n=len(text), max=max_chars)])
     if not WORDS_RE.search(text):
         return _answer(conversation_id, [_notice(lang, "no_words")])
-
-    now = utcnow()
-    with svc.session() as s:
-        conv, _ = find_or_create_conversation(s, channel="web", external_id=conversation_id, now=now, lang=lang)
-        if conv.status == "closed":
-            # The agent ended the chat; a new message starts over with the bot.
-            conv.status, conv.state, conv.agent_id = "open", {}, None
-        msg, created = record_message(s, conv, direction="in", body=text, now=now, sender="citizen",
-                                      external_id=f"{conversation_id[:20]}-{client_id}" if client_id else None)
-        if not created:
-            return _answer(conversation_id, _replies_after(s, msg), conv=conv)
-        if conv.status == "handed_off":
-            s.commit()
-            return _answer(conversation_id, [], conv=conv, with_agent=True)
-        # The citizen's words are safe before anything else can fail.
-        s.commit()
-        try:
-            result = svc.dialogue.respond(s, conv, text, now=now)
-        except HotlineError as exc:
-            log.warning("chat %s: %s", conv.id, exc.code)
-            s.rollback()
-            replies = [_notice(lang, "sorry")]
-        else:
-            replies = [{"text": r.text, "buttons": [_button(b) for b in r.buttons], "custom": r.custom}
-                       for r in result.replies]
-        for r in replies:
-            if r["text"]:
-                record_message(s, conv, direction="out", body=r["text"], now=now, sender="bot")
-        s.flush()
-        return _answer(conversation_id, replies, conv=conv, last_id=_last_id(s, conv))
+    # NUL is no character a citizen types, and PostgreSQL refuses it in text.
+    outcome = svc.converse(Inbound(channel=WEB, sender=conversation_id, text=text.replace("\x00", ""),
+                                   message_key=client_id,
+                                   lang=lang), now=utcnow())
+    replies = [{"text": r.text, "buttons": [_button(b) for b in r.choices], "custom": r.custom}
+               for r in outcome.replies]
+    return _answer(conversation_id, replies, outcome=outcome)
 
 
 @bp.get("/chat/api/messages")
@@ -194,49 +160,20 @@ def get_messages():
 
 
 def _notice(lang: str, key: str, **values) -> dict:
-    return {"text": NOTICES.get(lang, NOTICES["zh"])[key].format(**values), "buttons": [], "custom": None}
+    return {"text": prompts.say(lang, f"chat.{key}", **values), "buttons": [], "custom": None}
 
 
 def _button(b: dict) -> dict:
     return {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
 
 
-def _replies_after(s, msg: Message) -> list[dict]:
-    """A repeated message: the bot's replies that followed it the first time."""
-    rows = s.scalars(select(Message).where(Message.conversation_id == msg.conversation_id, Message.id > msg.id)
-                     .order_by(Message.id)).all()
-    out = []
-    for m in rows:
-        if m.direction == "in":
-            break
-        if m.sender == "bot":
-            out.append({"text": m.body, "buttons": [], "custom": None})
-    return out
-
-
-def _last_id(s, conv: Conversation) -> int:
-    return s.scalar(select(Message.id).where(Message.conversation_id == conv.id).order_by(Message.id.desc())
-                    .limit(1)) or 0
-
-
-def _answer(conversation_id: str, replies: list[dict], *, conv: Conversation | None = None,
-            last_id: int | None = None, with_agent: bool = False):
+def _answer(conversation_id: str, replies: list[dict], *, outcome: Outcome | None = None):
     payload = {"conversation_id": conversation_id, "replies": replies,
-               "status": conv.status if conv is not None else "open"}
-    if conv is not None and conv.ticket_id:
-        ticket = _ticket_reference(conv)
-        if ticket:
-            payload["ticket"] = {"reference": ticket}
-    if last_id is not None:
-        payload["last_message_id"] = last_id
-    if with_agent:
-        payload["with_agent"] = True
+               "status": outcome.status if outcome is not None else "open"}
+    if outcome is not None:
+        if outcome.ticket is not None:
+            payload["ticket"] = {"reference": outcome.ticket.reference}
+        payload["last_message_id"] = outcome.last_message_id or 0
+        if outcome.with_agent:
+            payload["with_agent"] = True
     return jsonify(payload)
-
-
-def _ticket_reference(conv: Conversation) -> str | None:
-    s = object_session(conv)
-    if s is None:
-        return None
-    ticket = s.get(Ticket, conv.ticket_id)
-    return ticket.reference if ticket else None

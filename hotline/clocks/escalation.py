@@ -101,7 +101,7 @@ def _escalate(session: Session, deadline: Deadline, ticket: Ticket, action: Acti
     audience = _audience(ticket, action.to or "city")
     body = notices.text("escalation", ref=ticket.reference, clock=notices.clock_name(deadline.clock),
                         due=notices.when(deadline.due_at, config.app.timezone),
-                        audience=notices.AUDIENCE_NAMES[audience[0]])
+                        audience=notices.audience_name(audience[0]))
     key = _key(deadline, "escalation", action.index)
     record_event(session, ticket, actor=ACTOR, action="escalate", now=now, note=body,
                  data={"clock": deadline.clock, "step": action.index, "to": audience[0],

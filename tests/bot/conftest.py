@@ -15,7 +15,8 @@ from werkzeug.serving import make_server
 from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
-from hotline.contact.dialogue import RasaClient, make_classifier, make_dialogue
+from hotline.contact.rasa import RasaClient
+from hotline.wiring import make_classifier, make_dialogue
 from tests.helpers import API_TOKEN
 
 class Gateway:

@@ -2,11 +2,19 @@
 from sqlalchemy import select
 
 from hotline.store.conversations import find_or_create_conversation
-from hotline.contact.dialogue import FormDialogue, RasaDialogue
+from hotline.contact.form import FormDialogue
+from hotline.contact.rasa import RasaDialogue
 from hotline.store.models import CallbackRequest
 from tests.helpers import at
 
 NOW = at("2026-11-28 02:00")
+
+
+def say(dialogue, session, conv, text):
+    """One message the way the turn does it: prepare, ask the bot (no transaction open), apply."""
+    session.commit()
+    messages = dialogue.ask(dialogue.prepare(conv, text, phone=None))
+    return dialogue.respond(session, conv, text, now=NOW, bot_messages=messages)
 
 
 class ScriptedRasa:
@@ -26,7 +34,7 @@ def test_the_bots_callback_promise_is_stored_once_for_the_scheduler(db, session)
     conv, _ = find_or_create_conversation(session, channel="web", external_id="chat-cb", now=NOW, lang="zh")
     session.commit()
     for _ in range(2):  # the citizen asks twice: still one promise
-        result = dialogue.respond(session, conv, "请给我回电话", now=NOW)
+        result = say(dialogue, session, conv, "请给我回电话")
         session.commit()
     assert result.handoff and conv.status == "handed_off"
     rows = session.scalars(select(CallbackRequest)).all()
@@ -44,7 +52,7 @@ def test_a_callback_to_a_number_that_is_not_valid_is_not_stored(db, session):
     dialogue = RasaDialogue(db.core, BadNumber(), FormDialogue(db.core))
     conv, _ = find_or_create_conversation(session, channel="web", external_id="chat-cb2", now=NOW, lang="zh")
     session.commit()
-    result = dialogue.respond(session, conv, "call me back", now=NOW)
+    result = say(dialogue, session, conv, "call me back")
     session.commit()
     assert result.handoff  # an agent takes the chat and asks for the number
     assert session.scalars(select(CallbackRequest)).all() == []

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from hotline.store.conversations import find_or_create_conversation
-from hotline.contact.dialogue import FormDialogue
+from hotline.contact.form import FormDialogue
 from hotline.store.models import Ticket
 from tests.helpers import at
 
@@ -46,23 +46,6 @@ def test_an_emergency_is_filed_at_once_with_the_110_message(db, session):
     (r,) = talk(db, session, conv, "楼道里燃气泄漏了", phone="+8613800138000")
     assert r.ticket.time_limit_class == "emergency"
     assert "110" in r.replies[0].text and r.ticket.reference in r.replies[0].text
-
-
-def test_asking_for_a_human_hands_off(db, session):
-    conv, _ = find_or_create_conversation(session, channel="web", external_id="chat-2", now=NOW, lang="zh")
-    (r,) = talk(db, session, conv, "转人工")
-    assert r.handoff and conv.status == "handed_off"
-
-
-def test_a_reference_number_gets_its_status(db, session):
-    conv, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="zh")
-    (filed,) = talk(db, session, conv, "望京小区停水了", phone="+8613800138000")
-    conv2, _ = find_or_create_conversation(session, channel="sms", now=NOW, lang="en")
-    (r,) = talk(db, session, conv2, f"status {filed.ticket.reference}")
-    assert filed.ticket.reference in r.replies[0].text and "dispatched" in r.replies[0].text
-    (nf,) = talk(db, session, conv2, "status 2633299999")
-    assert "No ticket" in nf.replies[0].text
-    assert session.scalar(select(func.count()).select_from(Ticket)) == 1
 
 
 def test_a_second_complaint_in_the_same_thread_is_a_new_ticket(db, session):

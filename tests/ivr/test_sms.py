@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from hotline.clocks import followups
 from hotline.delivery import outbox
 from hotline.store.models import Citizen, Message, OutboundMessage, Ticket
-from ivr import prompts
+from hotline.rules import prompts
 from tests.fakes.fake_twilio import _segments as segments
 from tests.ivr.support import NOW, form, twiml
 
@@ -131,9 +131,22 @@ def test_an_english_text_gets_english_and_the_citizen_keeps_english(twilio, db):
         assert s.scalars(select(Citizen)).one().lang == "en"
 
 
-def test_a_text_without_from_touches_nothing_and_gets_no_reply(twilio, db):
+def test_a_text_without_from_is_stored_but_gets_no_reply(twilio, db):
     root = twiml(twilio.post("/twilio/sms", MessageSid="SM1", Body="望京停水了"))
-    assert list(root) == [] and count(db, Message) == 0
+    assert list(root) == []
+    with db.session() as s:
+        (msg,) = s.scalars(select(Message)).all()  # stored, and no reply recorded as if sent
+        assert msg.body == "望京停水了" and msg.conversation.external_id == "from:unknown"
+
+
+def test_a_text_from_a_number_the_phone_library_rejects_is_stored_and_answered(twilio, db):
+    root = twiml(twilio.post("/twilio/sms", MessageSid="SM1", From="+447700900123", Body="望京街道小区停水了"))
+    assert "工单号" in root.find("Message").text
+    with db.session() as s:
+        inbound = s.scalars(select(Message).where(Message.direction == "in")).one()
+        assert inbound.body == "望京街道小区停水了"
+        assert inbound.conversation.external_id == "from:+447700900123"
+        assert s.scalars(select(Ticket)).one().conversation_id == inbound.conversation_id
 
 
 def test_a_10_kb_body_is_answered_without_a_500(twilio, db):
@@ -185,7 +198,7 @@ def test_a_forged_or_unsigned_sms_gets_403_and_touches_nothing(twilio, db):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_sms_text_fits_in_two_segments(lang):
-    for key in prompts.SMS[lang]:
+    for key in prompts.names(lang, "sms"):
         filled = prompts.sms(lang, key, ref="2633212345", due="12-31 23:59")
         assert segments(filled) <= 2, (key, filled)
         if lang == "zh":

@@ -1,7 +1,7 @@
 """Reading Rasa's answers: groups from /model/parse, and the back-off after a failure."""
 import pytest
 
-from hotline.contact.dialogue import RasaClassifier, RasaClient, RasaUnavailable, model_group
+from hotline.contact.rasa import RasaClassifier, RasaClient, RasaUnavailable, model_group
 
 
 def parse(intent, confidence=0.9, selector=None, key=None, sel_conf=0.8):

@@ -1,0 +1,136 @@
+"""The built-in form flow: what happened, where, how to call back; the classifier; the ticket is filed.
+
+It answers in the caller's transaction and never commits; the Rasa dialogue continues here when the bot is slow
+or down, so nobody's complaint is lost because a service is down.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from hotline.contact.dialogue import (CANCEL_WORDS, GREETINGS, BotRequest, Classifier, DialogueResult, Reply,
+                                      detect_lang, prompt)
+from hotline.core import Core
+from hotline.errors import InvalidInput
+from hotline.rules.deadlines import local
+from hotline.store.citizens import normalize_phone
+from hotline.store.models import Conversation, Department, Ticket, Township
+from hotline.work.intake import IntakeRequest, open_ticket
+
+
+class FormDialogue:
+    """The built-in flow: what happened, where, how to call back; keywords classify; the ticket is filed."""
+
+    engine = "form"
+
+    def __init__(self, core: Core, classifier: Classifier | None = None):
+        self.core = core
+        self.classifier = classifier or core.taxonomy
+
+    def prepare(self, conversation: Conversation, text: str, *, phone: str | None) -> BotRequest | None:
+        """Nothing to ask elsewhere: the form answers in the caller's transaction."""
+        return None
+
+    def ask(self, request: BotRequest) -> list[dict] | None:
+        """Never called: prepare() asks for nothing."""
+        return None
+
+    def respond(self, session: Session, conversation: Conversation, text: str, *, now: datetime,
+                phone: str | None = None, external_id: str | None = None,
+                bot_messages: list[dict] | None = None) -> DialogueResult:
+        """Advance the conversation by one citizen message."""
+        text = (text or "").strip()
+        state = dict(conversation.state or {})
+        lang = conversation.lang or detect_lang(text, self.core.config.app.default_lang)
+        lower = text.lower()
+        result = self._shortcuts(conversation, lower, lang, state)
+        if result is None:
+            result = self._form(session, conversation, text, lang, state, now=now, phone=phone,
+                                external_id=external_id)
+        conversation.state = state
+        flag_modified(conversation, "state")
+        conversation.updated_at = now
+        return result
+
+    def _shortcuts(self, conversation, lower, lang, state) -> DialogueResult | None:
+        if any(lower == w or lower.startswith(w + " ") for w in CANCEL_WORDS) and state.get("step"):
+            state.clear()
+            return DialogueResult([Reply(prompt(lang, "cancelled"))])
+        return None
+
+    def _form(self, session, conversation, text, lang, state, *, now, phone, external_id) -> DialogueResult:
+        step = state.get("step", "what")
+        if step == "what":
+            if not text or (len(text) <= 6 and any(g in text.lower() for g in GREETINGS)):
+                return DialogueResult([Reply(prompt(lang, "ask_what"))])
+            cls = self.classifier.classify(text)
+            state.update(what=text, service_code=cls.service_code, kind=cls.kind,
+                         confidence=cls.confidence, group=cls.group)
+            if cls.group == "emergency":
+                # Danger first: file at once with whatever place we have.
+                return self._file(session, conversation, state, lang, now=now, phone=phone,
+                                  external_id=external_id, emergency=True)
+            loc = self.core.gazetteer.locate(text)
+            if loc.township_code or loc.district_code:
+                state["where"] = text
+            else:
+                state["step"] = "where"
+                return DialogueResult([Reply(prompt(lang, "ask_where"))])
+        elif step == "where":
+            loc = self.core.gazetteer.locate(text)
+            if loc.ambiguous and loc.candidates:
+                options = "、" if lang == "zh" else " or "
+                names = options.join(f"{p.district_name}{p.township_name}" for p in loc.candidates[:4])
+                state["step"] = "where"
+                return DialogueResult([Reply(prompt(lang, "ask_which", place=text, options=names))])
+            if not (loc.township_code or loc.district_code):
+                tries = state.get("where_tries", 0) + 1
+                state["where_tries"] = tries
+                if tries < 2:
+                    return DialogueResult([Reply(prompt(lang, "ask_where_again"))])
+                # Twice not understood: file it anyway, a human will place it.
+            state["where"] = text
+        elif step == "contact":
+            state["contact"] = text
+        if not phone and not state.get("contact") and conversation.channel == "web":
+            state["step"] = "contact"
+            return DialogueResult([Reply(prompt(lang, "ask_contact"))])
+        return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id)
+
+    def _file(self, session, conversation, state, lang, *, now, phone, external_id, emergency=False) -> DialogueResult:
+        contact = state.get("contact")
+        req = IntakeRequest(
+            text=state["what"], channel=conversation.channel if conversation.channel in ("sms", "web", "voice")
+            else "api", phone=phone, callback_phone=None, location=state.get("where"),
+            service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
+            kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
+            external_id=f"conv-{conversation.id}-{state.get('round', 0)}", actor="citizen",
+            chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))
+        if contact:
+            try:
+                req.callback_phone = normalize_phone(contact, self.core.config.phone.default_region)
+            except InvalidInput:
+                return DialogueResult([Reply(prompt(lang, "bad_phone"))])
+        ticket, _ = open_ticket(session, req, now=now, core=self.core)
+        conversation.ticket_id = ticket.id
+        round_ = state.get("round", 0) + 1
+        state.clear()
+        state["round"] = round_
+        if emergency:
+            return DialogueResult([Reply(prompt(lang, "emergency", ref=ticket.reference))], ticket=ticket)
+        return DialogueResult([Reply(self.filed_text(session, ticket, lang))], ticket=ticket)
+
+    def filed_text(self, session: Session, ticket: Ticket, lang: str) -> str:
+        """Reference, who acts, and by when."""
+        unit = None
+        if ticket.unit_type == "township" and ticket.unit_code:
+            t = session.get(Township, ticket.unit_code)
+            unit = t.name if t else None
+        elif ticket.unit_code:
+            d = session.get(Department, ticket.unit_code)
+            unit = (d.name_en if lang == "en" else d.name_zh) if d else None
+        unit = unit or ("The responsible unit" if lang == "en" else "承办单位")
+        due = local(ticket.due_at, self.core.config.app.timezone).strftime("%m-%d %H:%M")
+        return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)

@@ -1,0 +1,396 @@
+"""The one conversation turn every text channel calls once per citizen message.
+
+Find the citizen and the conversation, store the message first (whatever its sender), decide the answer —
+opt-out words, a 回访 answer, a status query, a hand-off, a place added to the ticket just filed, or the
+dialogue — and record the replies. Channels parse their webhook, call Services.converse (which runs this in
+the caller's units of work) and render the Outcome; a new channel is one new module with its Channel traits.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from hotline.clocks import followups
+from hotline.contact.dialogue import REFERENCE_RE, BotRequest, Dialogue, DialogueResult, Reply, detect_lang, prompt
+from hotline.core import Core
+from hotline.errors import HotlineError, InvalidInput, TicketNotFound
+from hotline.privacy import mask_phone
+from hotline.rules import prompts
+from hotline.rules.deadlines import local
+from hotline.store.citizens import find_or_create_citizen, normalize_phone
+from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
+from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Message, Ticket
+from hotline.work.lifecycle import get_ticket, record_event
+
+log = logging.getLogger(__name__)
+
+# Carrier opt-out words on long codes, plus the Chinese ones (退订, TD) Twilio does not know.
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+                        "退订", "td", "取消订阅", "退订短信"})
+START_WORDS = frozenset({"start", "unstop", "订阅", "恢复"})
+HELP_WORDS = frozenset({"help", "info", "帮助", "说明", "?", "？"})
+CHINESE_KEYWORDS = frozenset({"退订", "td", "取消订阅", "退订短信", "订阅", "恢复", "帮助", "说明"})
+STATUS_WORDS = r"(?:查询|查|进度|查进度|查询进度|工单|status|check|progress|my tickets?)"
+STATUS_RE = re.compile(rf"^\s*{STATUS_WORDS}\s*[:：#]?\s*(\d{{10}})?\s*[。.!！?？]?\s*$", re.IGNORECASE)
+# Asking for a person, in either language, on any channel.
+HANDOFF_RE = re.compile(
+    r"转人工|人工服务|人工客服|找人工|要人工|真人|^\s*(?:人工|客服)\s*$"
+    r"|\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|an|the|some|real)?\s*(?:person|human|agent|operator|someone|"
+    r"somebody|staff|representative)\b|\breal person\b|\bhuman agent\b|^\s*(?:agent|human|operator)\s*[.!]?\s*$",
+    re.IGNORECASE)
+YES_RE = re.compile(r"^\s*(?:1|是|是的|对|对的|好|好的|确认|yes|y|yeah|ok|okay|correct)\s*[。.!！]?\s*$", re.IGNORECASE)
+NO_RE = re.compile(r"^\s*(?:2|不|不是|否|不对|no|n|nope|new)\s*[。.!！]?\s*$", re.IGNORECASE)
+# A place sent on its own soon after a ticket was filed is offered as an addition to that ticket.
+PLACE_ADDITION_WINDOW = timedelta(minutes=30)
+PLACE_ADDITION_MAX_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What the turn needs to know of a channel: its name and its habits."""
+
+    name: str  # stored on conversations and messages (at most 8 characters)
+    by_phone: bool = False  # the sender is a phone number (SMS); otherwise the channel's own conversation id
+    thread_hours: int | None = None  # a message joins the sender's open conversation of the last hours
+    opt_out: bool = False  # STOP/START/HELP words apply (carrier SMS rules)
+    surveys: bool = False  # the 回访 survey is answered here
+    live_agent: bool = False  # a handed-off conversation waits for the agent (chat)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One citizen message as a channel received it."""
+
+    channel: Channel
+    sender: str | None  # the raw phone number, or the channel's conversation id
+    text: str
+    message_key: str | None = None  # the channel's id of this message (MessageSid, client message id)
+    media: tuple[dict, ...] = ()
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """One reply to render: text, choices as buttons (chat) or a numbered list (SMS), custom payload."""
+
+    text: str
+    choices: tuple[dict, ...] = ()
+    custom: dict | None = None
+
+
+@dataclass(frozen=True)
+class FiledTicket:
+    """The ticket the conversation has, as the channel may show it."""
+
+    reference: str
+    due_at: datetime | None = None
+
+
+@dataclass
+class Outcome:
+    """What the channel renders."""
+
+    replies: list[Said] = field(default_factory=list)
+    conversation_id: int | None = None
+    conversation_key: str | None = None
+    status: str = "open"
+    ticket: FiledTicket | None = None
+    handoff: bool = False
+    with_agent: bool = False
+    silent: bool = False  # opted out of SMS: read and filed, nothing sent
+    repeated: bool = False
+    last_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingTurn:
+    """A turn waiting for a dialogue in another process; finished in a second unit of work."""
+
+    channel: Channel
+    sender: str | None
+    conversation_id: int
+    message_id: int
+    text: str
+    phone: str | None
+    lang: str
+    message_key: str | None
+    bot: BotRequest
+
+
+@dataclass
+class _Context:
+    session: Session
+    inbound: Inbound
+    now: datetime
+    conv: Conversation
+    msg: Message
+    citizen: Citizen | None
+    phone: str | None
+    lang: str
+
+
+class Contact:
+    """The conversation turn, with the core's parts and the dialogue it uses."""
+
+    def __init__(self, core: Core, dialogue: Dialogue):
+        self.core = core
+        self.dialogue = dialogue
+
+    # -- the turn -------------------------------------------------------------------------------------
+
+    def take_turn(self, session: Session, inbound: Inbound, *, now: datetime) -> Outcome | PendingTurn:
+        """Store the message and answer it, or say which dialogue must be asked first (PendingTurn)."""
+        ctx = self._receive(session, inbound, now=now)
+        if isinstance(ctx, Outcome):
+            return ctx
+        answer = self._before_dialogue(ctx)
+        if answer is not None:
+            return self._finish(ctx, answer)
+        bot = self.dialogue.prepare(ctx.conv, inbound.text, phone=ctx.phone)
+        if bot is not None:
+            return PendingTurn(channel=inbound.channel, sender=inbound.sender, conversation_id=ctx.conv.id, message_id=ctx.msg.id,
+                               text=inbound.text, phone=ctx.phone, lang=ctx.lang, message_key=inbound.message_key,
+                               bot=bot)
+        return self._finish(ctx, self._dialogue(ctx, None))
+
+    def finish_turn(self, session: Session, pending: PendingTurn, bot_messages: list[dict] | None, *,
+                    now: datetime) -> Outcome:
+        """Apply the other dialogue's answer (None: it did not answer, the form carries on)."""
+        conv = session.get(Conversation, pending.conversation_id)
+        msg = session.get(Message, pending.message_id)
+        inbound = Inbound(channel=pending.channel, sender=pending.sender, text=pending.text,
+                          message_key=pending.message_key)
+        ctx = _Context(session, inbound, now, conv, msg, conv.citizen, pending.phone, pending.lang)
+        return self._finish(ctx, self._dialogue(ctx, bot_messages))
+
+    # -- steps ----------------------------------------------------------------------------------------
+
+    def _receive(self, session: Session, inbound: Inbound, *, now: datetime) -> _Context | Outcome:
+        """Citizen, conversation and the stored message; a retried message gets its first answer again."""
+        channel, config = inbound.channel, self.core.config
+        phone = self._phone(inbound.sender) if channel.by_phone else None
+        citizen = find_or_create_citizen(session, now=now, phone=phone) if phone else None
+        lang = inbound.lang or detect_lang(inbound.text, (citizen.lang if citizen else None)
+                                           or config.app.default_lang)
+        conv = None
+        if channel.thread_hours and citizen is not None:
+            since = now - timedelta(hours=channel.thread_hours)
+            conv = latest_open_conversation(session, channel=channel.name, citizen=citizen, since=since)
+        if conv is None:
+            # A sender the phone library rejects still has a thread of its own: nothing said is lost.
+            key = None if citizen is not None else (
+                f"from:{(inbound.sender or 'unknown')[:59]}" if channel.by_phone else inbound.sender)
+            conv, _ = find_or_create_conversation(session, channel=channel.name, now=now, external_id=key,
+                                                  citizen=citizen, lang=lang)
+        if channel.live_agent and conv.status == "closed":
+            # The agent ended the chat; a new message starts over with the bot.
+            conv.status, conv.state, conv.agent_id = "open", {}, None
+        key = inbound.message_key
+        if key and not channel.by_phone:
+            key = f"{conv.id}:{key}"  # a client's message ids are unique only inside its own conversation
+        msg, created = record_message(session, conv, direction="in", body=inbound.text, now=now, sender="citizen",
+                                      external_id=key, media=list(inbound.media))
+        if not created:
+            return self._repeated(session, conv, msg)
+        if phone is None and channel.by_phone:
+            log.warning("%s from a sender that is not a valid number (%s) stored in conversation %s",
+                        channel.name, mask_phone(inbound.sender), conv.id)
+        return _Context(session, inbound, now, conv, msg, citizen, phone, lang)
+
+    def _before_dialogue(self, ctx: _Context) -> DialogueResult | None:
+        """Everything that is answered without the dialogue; None when the dialogue must answer."""
+        channel, text, conv = ctx.inbound.channel, ctx.inbound.text, ctx.conv
+        word = keyword(text)
+        if channel.opt_out and word in CHINESE_KEYWORDS:
+            ctx.lang = "zh"  # "TD" is Latin letters but a Chinese user's word
+        if channel.opt_out and ctx.citizen is not None:
+            if word in STOP_WORDS:
+                ctx.citizen.sms_opted_out = True
+                log.info("%s opt-out from %s", channel.name, mask_phone(ctx.phone))
+                return _say(prompts.sms(ctx.lang, "opted_out"))
+            if word in START_WORDS:
+                ctx.citizen.sms_opted_out = False
+                return _say(prompts.sms(ctx.lang, "opted_in"))
+        if channel.opt_out and word in HELP_WORDS:
+            return _say(prompts.sms(ctx.lang, "help"))
+        if channel.live_agent and conv.status == "handed_off":
+            return DialogueResult(handoff=True)
+        if not text:
+            return _say(prompts.sms(ctx.lang, "help"))  # a photo alone: say how to report
+        if channel.surveys and ctx.phone:
+            answer = followups.answer_from_sms(ctx.session, phone=ctx.phone, body=text, now=ctx.now,
+                                               config=self.core.config)
+            if answer:
+                return _say(answer)
+        status = STATUS_RE.match(text)
+        if status:
+            return self._status(ctx, status.group(1))
+        if HANDOFF_RE.search(text):
+            conv.status = "handed_off"
+            conv.state = {k: v for k, v in (conv.state or {}).items() if k in ("round", "key")}
+            flag_modified(conv, "state")
+            return DialogueResult([Reply(prompt(ctx.lang, "handoff"))], handoff=True)
+        return self._place_addition(ctx)
+
+    def _dialogue(self, ctx: _Context, bot_messages: list[dict] | None) -> DialogueResult:
+        """The dialogue's answer; a domain error is an apology in the channel, never a lost message."""
+        text = ctx.inbound.text[:self.core.config.api.max_text_chars]
+        try:
+            with ctx.session.begin_nested():
+                return self.dialogue.respond(ctx.session, ctx.conv, text, now=ctx.now, phone=ctx.phone,
+                                             external_id=ctx.inbound.message_key, bot_messages=bot_messages)
+        except HotlineError as exc:
+            log.warning("%s conversation %s could not be taken as given: %s", ctx.conv.channel, ctx.conv.id,
+                        exc.code)
+            return _say(prompts.say(ctx.lang, "chat.sorry") if ctx.inbound.channel.live_agent
+                        else prompts.sms(ctx.lang, "help"))
+
+    def _finish(self, ctx: _Context, result: DialogueResult) -> Outcome:
+        """Media with the ticket, replies recorded (the retry key is the citizen's message), the outcome."""
+        conv = ctx.conv
+        if result.ticket is not None and result.ticket.conversation_id == conv.id:
+            attach_media(ctx.session, conv.id, result.ticket)
+        if ctx.inbound.text and keyword(ctx.inbound.text) not in STOP_WORDS | START_WORDS | HELP_WORDS:
+            if ctx.citizen is not None:
+                ctx.citizen.lang = ctx.lang  # the language they used last is the one they get next time
+        conv.lang = ctx.lang
+        conv.updated_at = ctx.now
+        channel = ctx.inbound.channel
+        opted_out = (channel.opt_out and ctx.citizen is not None and ctx.citizen.sms_opted_out
+                     and keyword(ctx.inbound.text) not in STOP_WORDS)
+        # Opted out: read and filed, nothing sent until START. No sender at all: nobody to answer.
+        silent = bool(opted_out or (channel.by_phone and not ctx.inbound.sender and not ctx.phone))
+        said = [Said(r.text, tuple(r.buttons), r.custom) for r in result.replies]
+        for i, r in enumerate([] if silent else said):
+            if r.text:
+                record_message(ctx.session, conv, direction="out", body=r.text, now=ctx.now, sender="bot",
+                               external_id=f"re:{ctx.msg.id}:{i}")
+        return self._outcome(ctx.session, conv, said, handoff=result.handoff and conv.status == "handed_off",
+                             with_agent=result.handoff and not result.replies, silent=silent)
+
+    # -- answers --------------------------------------------------------------------------------------
+
+    def _status(self, ctx: _Context, reference: str | None) -> DialogueResult:
+        """One ticket's status by reference, or the sender's own open tickets."""
+        tz = self.core.config.app.timezone
+        if reference:
+            try:
+                ticket = get_ticket(ctx.session, reference)
+            except TicketNotFound:
+                return _say(prompt(ctx.lang, "not_found", ref=reference))
+            return _say(status_line(ticket, ctx.lang, tz))
+        tickets = open_tickets_of(ctx.session, citizen_id=ctx.citizen.id if ctx.citizen else None,
+                                  conversation=ctx.conv)
+        if not tickets:
+            return _say(prompt(ctx.lang, "status_none"))
+        lines = [prompt(ctx.lang, "status_yours", count=len(tickets))]
+        lines += [status_line(t, ctx.lang, tz) for t in tickets]
+        return _say("\n".join(lines))
+
+    def _place_addition(self, ctx: _Context) -> DialogueResult | None:
+        """A place alone right after a ticket was filed: offered as an addition; the answer applies it."""
+        conv, state, text = ctx.conv, dict(ctx.conv.state or {}), ctx.inbound.text.strip()
+        offered = state.get("place_offer")
+        if offered:
+            state.pop("place_offer")
+            conv.state = state
+            flag_modified(conv, "state")
+            if YES_RE.match(text):
+                ticket = ctx.session.get(Ticket, offered["ticket_id"])
+                if ticket is not None:
+                    add_place(ctx.session, ticket, offered["place"], now=ctx.now)
+                    return _say(prompt(ctx.lang, "place_added", ref=ticket.reference))
+            if NO_RE.match(text):
+                return _say(prompt(ctx.lang, "ask_what"))  # not for that ticket: a new report starts
+            return None
+        if not conv.ticket_id or state.get("step") or len(text) > PLACE_ADDITION_MAX_CHARS:
+            return None
+        ticket = ctx.session.get(Ticket, conv.ticket_id)
+        if ticket is None or ticket.opened_at < ctx.now - PLACE_ADDITION_WINDOW:
+            return None
+        loc = self.core.gazetteer.locate(text)
+        if not (loc.township_code or loc.district_code or loc.candidates):
+            return None
+        if self.core.taxonomy.classify(text).understood:
+            return None  # a new problem at a place, not a place alone
+        conv.state = {**state, "place_offer": {"ticket_id": ticket.id, "place": text}}
+        flag_modified(conv, "state")
+        return DialogueResult([Reply(prompt(ctx.lang, "place_offer", ref=ticket.reference, place=text),
+                                     buttons=({"title": prompt(ctx.lang, "place_offer_yes"), "payload": "1"},
+                                              {"title": prompt(ctx.lang, "place_offer_no"), "payload": "2"}))])
+
+    # -- helpers --------------------------------------------------------------------------------------
+
+    def _phone(self, raw: str | None) -> str | None:
+        if not raw:
+            return None
+        try:
+            return normalize_phone(raw, self.core.config.phone.default_region)
+        except InvalidInput:
+            return None
+
+    def _repeated(self, session: Session, conv: Conversation, msg: Message) -> Outcome:
+        """A retried message: the replies it got the first time, nothing done twice."""
+        rows = session.scalars(select(Message).where(Message.channel == conv.channel,
+                                                     Message.external_id.like(f"re:{msg.id}:%"))
+                               .order_by(Message.id)).all()
+        return self._outcome(session, conv, [Said(m.body) for m in rows], repeated=True)
+
+    def _outcome(self, session: Session, conv: Conversation, said: list[Said], **flags) -> Outcome:
+        ticket = session.get(Ticket, conv.ticket_id) if conv.ticket_id else None
+        session.flush()
+        last = session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id))
+        return Outcome(replies=said, conversation_id=conv.id, conversation_key=conv.external_id, status=conv.status,
+                       ticket=FiledTicket(ticket.reference, ticket.due_at) if ticket else None,
+                       last_message_id=last, **flags)
+
+
+def _say(text: str) -> DialogueResult:
+    return DialogueResult([Reply(text)])
+
+
+def keyword(body: str) -> str:
+    """The body as a keyword: case-folded, without surrounding punctuation and spaces ("Stop!" is STOP)."""
+    return re.sub(r"^[\s\W_]+|[\s\W_]+$", "", body).casefold() or body.strip()
+
+
+def status_line(ticket: Ticket, lang: str, tz: str) -> str:
+    """Status and due time of a ticket, in words."""
+    due = local(ticket.due_at, tz).strftime("%m-%d %H:%M")
+    return prompt(lang, "status", ref=ticket.reference, status=prompts.status_name(lang, ticket.status), due=due)
+
+
+def open_tickets_of(session: Session, *, citizen_id: int | None, conversation: Conversation | None = None,
+                    limit: int = 3) -> list[Ticket]:
+    """The citizen's latest open tickets (or the conversation's, for a chat without a phone), newest first."""
+    if citizen_id is not None:
+        where = Ticket.citizen_id == citizen_id
+    elif conversation is not None:
+        where = Ticket.conversation_id == conversation.id
+    else:
+        return []
+    return list(session.scalars(select(Ticket).where(where, Ticket.status.in_(OPEN_STATUSES))
+                                .order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def add_place(session: Session, ticket: Ticket, place: str, *, now: datetime) -> None:
+    """The citizen named the place after filing: it joins the ticket for the unit (and triage) to see."""
+    ticket.location_text = f"{ticket.location_text}；{place}" if ticket.location_text else place
+    ticket.updated_at = now
+    record_event(session, ticket, actor="citizen", action="place_added", now=now, note=place)
+
+
+def attach_media(session: Session, conversation_id: int, ticket: Ticket) -> None:
+    """Photos sent in the thread go with the ticket it filed."""
+    have = {m.get("url") for m in ticket.media or []}
+    rows = session.scalars(select(Message.media).where(Message.conversation_id == conversation_id,
+                                                       Message.direction == "in"))
+    extra = [m for media in rows for m in (media or []) if m.get("url") not in have]
+    if extra:
+        ticket.media = list(ticket.media or []) + extra

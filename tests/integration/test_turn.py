@@ -1,0 +1,147 @@
+"""The one conversation turn: what every text channel gets from the core, whatever renders it."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.contact.turn import Channel, Inbound
+from hotline.store.models import Conversation, Message, Ticket, TicketEvent
+from callbacks.sweep import sweep_deadlines
+from hotline.clocks import followups
+from hotline.work import lifecycle as tickets
+from tests.helpers import at
+from tests.scheduler_helpers import CITIZEN, add_staff, noise_ticket, outbound, with_config
+
+NOW = at("2026-11-28 02:00")
+SMS = Channel("sms", by_phone=True, thread_hours=24, opt_out=True, surveys=True)
+CHAT = Channel("web", live_agent=True)
+# A channel the core has never heard of needs nothing but its traits (e.g. WeChat's open id).
+WECHAT = Channel("wechat")
+PHONE = "+8613800138000"
+
+
+class Texter:
+    """One sender on one channel; every message is one call of Services.converse."""
+
+    def __init__(self, db, channel, sender=PHONE):
+        self.db, self.channel, self.sender, self.n = db, channel, sender, 0
+
+    def __call__(self, text, *, minutes=0, key=None):
+        self.n += 1
+        return self.db.converse(Inbound(channel=self.channel, sender=self.sender, text=text,
+                                        message_key=key or f"{self.sender}-{self.n}"), now=NOW + timedelta(minutes=minutes))
+
+
+def count(db, model):
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def text_of(outcome):
+    return "\n".join(r.text for r in outcome.replies)
+
+
+@pytest.mark.parametrize("word", ["status", "查询", "进度", "Status.", "查询进度"])
+def test_a_bare_status_word_lists_the_senders_open_requests_and_files_nothing(db, word):
+    sms = Texter(db, SMS)
+    filed = sms("望京街道小区停水了")
+    out = sms(word, minutes=1)
+    assert filed.ticket.reference in text_of(out)
+    assert count(db, Ticket) == 1
+
+
+def test_a_bare_status_word_with_nothing_open_says_so(db):
+    out = Texter(db, SMS)("status")
+    assert "no open tickets" in text_of(out).lower() and count(db, Ticket) == 0
+
+
+def test_a_reference_gets_its_status_and_an_unknown_one_is_named(db):
+    filed = Texter(db, SMS)("望京小区停水了")
+    other = Texter(db, SMS, sender="+8613900139000")
+    out = other(f"status {filed.ticket.reference}")
+    assert filed.ticket.reference in text_of(out) and "dispatched" in text_of(out)
+    assert "No ticket" in text_of(other("status 2633299999"))
+    assert count(db, Ticket) == 1
+
+
+@pytest.mark.parametrize("channel", [SMS, CHAT, WECHAT])
+@pytest.mark.parametrize("words", ["I want to talk to a person", "can I speak with an agent please", "转人工",
+                                   "我要找人工客服", "agent"])
+def test_hand_off_words_work_in_both_languages_on_every_channel(db, channel, words):
+    out = Texter(db, channel, sender=PHONE if channel.by_phone else "chat-handoff-1")(words)
+    assert out.handoff and out.status == "handed_off"
+    assert count(db, Ticket) == 0
+
+
+def test_a_place_alone_right_after_filing_is_offered_as_an_addition_not_a_second_ticket(db):
+    sms = Texter(db, SMS)
+    filed = sms("小区停水了，已经两天了", minutes=0)
+    assert filed.ticket is not None or "哪里" in text_of(filed)
+    if filed.ticket is None:
+        filed = sms("望京街道", minutes=1)  # the form asked where; now it is filed
+    ref = filed.ticket.reference
+    offer = sms("朝阳区望京街道", minutes=3)
+    assert ref in text_of(offer) and count(db, Ticket) == 1
+    added = sms("1", minutes=4)
+    assert ref in text_of(added) and count(db, Ticket) == 1
+    with db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert "望京" in ticket.location_text
+        assert s.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.action == "place_added")) == 1
+
+
+def test_declining_the_offer_takes_the_place_as_a_new_report(db):
+    sms = Texter(db, SMS)
+    sms("望京街道小区停水了")
+    sms("海淀区中关村街道", minutes=2)
+    out = sms("2", minutes=3)
+    assert count(db, Ticket) == 1  # a place alone is no complaint: the new report asks what happened
+    assert "描述" in text_of(out)
+
+
+def test_a_retried_message_gets_the_first_reply_and_files_once(db):
+    sms = Texter(db, SMS)
+    first = sms("望京街道小区停水了", key="SMretry")
+    again = sms("望京街道小区停水了", key="SMretry")
+    assert again.repeated and text_of(again) == text_of(first)
+    assert count(db, Ticket) == 1
+
+
+def test_chat_message_keys_are_per_conversation(db):
+    a = Texter(db, CHAT, sender="conversation-aaaaaaaaaaaaaaaaaaaa-1")
+    b = Texter(db, CHAT, sender="conversation-aaaaaaaaaaaaaaaaaaaa-2")
+    first = a("望京街道小区停水了", key="m1")
+    other = b("海淀区中关村街道路灯坏了", key="m1")
+    assert not other.repeated and other.conversation_id != first.conversation_id
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 2
+
+
+def test_a_new_channel_needs_no_change_in_the_core(db):
+    out = Texter(db, WECHAT, sender="oWx-open-id-1")("望京街道小区停水了，请尽快处理")
+    with db.session() as s:
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.channel == "wechat" and conv.external_id == "oWx-open-id-1"
+    assert out.replies
+
+
+def test_an_sms_survey_answer_through_the_turn_honours_the_configured_window_and_sms_switch(db, session):
+    """The turn hands the 回访 answer its config (a mock once hid that it did not): window and SMS switch hold."""
+    svc = with_config(db, **{"followup.channel": "sms", "followup.sms_answer_hours": 5, "reminders.sms": False})
+    ticket = noise_ticket(session, db.core, NOW, phone="13800138000")
+    add_staff(session, NOW, ticket.unit_code)
+    tickets.sign(session, ticket, actor="user:1", now=NOW + timedelta(minutes=30))
+    tickets.resolve(session, ticket, resolution="已处理。", actor="user:1", now=NOW + timedelta(hours=24))
+    session.commit()
+    answered = NOW + timedelta(hours=24)
+    sweep_deadlines(svc, answered)
+    sms = Texter(svc, SMS, sender=CITIZEN)
+    sms("2", minutes=24 * 60 + 60)  # not solved
+    session.expire_all()
+    clock = followups.followup_clock(session.get(Ticket, ticket.id))
+    assert clock.next_action_at == answered + timedelta(hours=1 + 5)
+    session.commit()
+    sms("3", minutes=24 * 60 + 120)  # not satisfied: reopened
+    session.expire_all()
+    assert session.get(Ticket, ticket.id).status == "reopened"
+    assert outbound(session, purpose="reopened") == []  # reminders.sms is off: the unit is not texted
