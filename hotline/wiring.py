@@ -1,6 +1,7 @@
 """Build the long-lived services one process needs from its config: the one wiring every entrypoint uses."""
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from hotline.store.db import make_engine, make_read_session_factory, make_sessio
 from hotline.contact.dialogue import Classifier, Dialogue
 from hotline.contact.form import FormDialogue
 from hotline.contact.rasa import RasaClassifier, RasaClient, RasaDialogue
+from hotline.contact.call_flow import CallFlow, CallInbound, CallReply
 from hotline.contact.turn import Contact, Inbound, Outcome, PendingTurn
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
@@ -32,13 +34,21 @@ class Services:
     # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
-    contact: Contact | None = None
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
-        if self.contact is None:
-            self.contact = Contact(self.core, self.dialogue)
+
+    # Derived from the core and the dialogue, so a copy with other settings (dataclasses.replace) gets its own.
+    @functools.cached_property
+    def contact(self) -> Contact:
+        """The conversation turn of the text channels."""
+        return Contact(self.core, self.dialogue)
+
+    @functools.cached_property
+    def calls(self) -> CallFlow:
+        """The phone call script."""
+        return CallFlow(self.core, self.classifier or self.core.taxonomy)
 
     def converse(self, inbound: Inbound, *, now: datetime) -> Outcome:
         """One citizen message, answered: the entry point's one call for every text channel.
@@ -54,6 +64,17 @@ class Services:
             with self.session() as s:
                 step = self.contact.finish_turn(s, step, messages, now=now)
         return step
+
+    def call_step(self, call: CallInbound, *, now: datetime) -> CallReply:
+        """One webhook of a phone call, answered in one unit of work (a ticket is committed before it is read)."""
+        with self.session() as s:
+            return self.calls.step(s, call, now=now)
+
+    def call_ended(self, *, call_sid: str, status: str, now: datetime) -> str | None:
+        """A call ended; the reference of what it captured half way, if anything was filed."""
+        with self.session() as s:
+            ticket = self.calls.hang_up(s, call_sid=call_sid, status=status, now=now)
+            return ticket.reference if ticket is not None else None
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:

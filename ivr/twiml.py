@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -123,3 +123,25 @@ def message(text: str | None) -> MessagingResponse:
     if text:
         r.message(text)
     return r
+
+
+def render(action, lang: str, config: Config, url: Callable[[str], str]) -> VoiceResponse:
+    """A call step's answer (hotline.contact.call_flow) as TwiML; url() turns a step name into its webhook."""
+    from hotline.contact import call_flow as flow
+
+    v = voice_for(lang, config)
+    if isinstance(action, flow.Ask):
+        aside = (voice_for(action.aside[0], config), action.aside[1]) if action.aside else None
+        return ask(v, action.lines, action=url(action.step), timeout=action.timeout, num_digits=action.num_digits,
+                   finish_on_key=action.finish_on_key, speech=action.speech, aside=aside)
+    if isinstance(action, flow.Speak):
+        return say(v, action.lines, hangup=action.hangup)
+    if isinstance(action, flow.Record):
+        return record(v, action.lines, action=url(action.step), max_length=action.max_length, after=url(action.step))
+    if isinstance(action, flow.Dial):
+        return dial(v, action.lines, number=action.number, timeout=action.timeout, action=url(action.step))
+    if isinstance(action, flow.Enqueue):
+        return enqueue(v, action.lines, queue=action.queue, wait_url=url(action.wait_step), action=url(action.step))
+    if isinstance(action, flow.Leave):
+        return leave()
+    return empty()

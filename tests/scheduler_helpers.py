@@ -45,7 +45,7 @@ def with_config(services, **overrides):
     config = make_config(services.config.database.url, **overrides)
     core = dataclasses.replace(services.core, config=config)
     # The conversation turn and its dialogue are built from the core: rebuilt so they see the new settings.
-    return dataclasses.replace(services, config=config, core=core, dialogue=make_dialogue(core), contact=None)
+    return dataclasses.replace(services, config=config, core=core, dialogue=make_dialogue(core))
 
 
 def with_twilio(services, fake, **overrides):

@@ -1,9 +1,12 @@
 """Helpers shared by the actions: the citizen's language, what the model predicted, the app's custom payloads."""
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
+import yaml
 from rasa_sdk import Tracker
 
 REFERENCE_RE = re.compile(r"(?<!\d)(\d{10})(?!\d)")
@@ -14,14 +17,15 @@ MIN_GROUP_CONFIDENCE = 0.5
 FORM_SLOTS = ("problem", "location", "contact_phone")
 CHANNELS = ("web", "sms", "voice")
 
-STATUS_NAMES = {
-    "zh": {"new": "待分派", "dispatched": "已派单", "signed": "已签收", "in_progress": "办理中",
-           "returned": "重新分派中", "resolved": "已办结待回访", "followed_up": "已回访", "closed": "已办结",
-           "reopened": "重新办理中", "merged": "已合并办理"},
-    "en": {"new": "awaiting dispatch", "dispatched": "dispatched", "signed": "accepted", "in_progress": "in progress",
-           "returned": "being re-dispatched", "resolved": "answered, follow-up pending", "followed_up": "followed up",
-           "closed": "closed", "reopened": "reopened", "merged": "handled with a similar request"},
-}
+# The app's one prompt catalogue (hotline/data/prompts): the bot's actions read the same sentences.
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "hotline" / "data" / "prompts"
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(lang: str) -> Dict[str, Dict[str, str]]:
+    """One language's catalogue (Mandarin for anything else)."""
+    with open(PROMPTS_DIR / f"{lang if lang in ('zh', 'en') else 'zh'}.yaml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
 def metadata(tracker: Tracker) -> Dict[str, Any]:
@@ -99,7 +103,7 @@ def unit_text(ticket: Dict[str, Any], lang: str) -> str:
 
 def status_name(status: str, lang: str) -> str:
     """A ticket status in the citizen's words."""
-    return STATUS_NAMES.get(lang, STATUS_NAMES["zh"]).get(status, status)
+    return catalogue(lang)["status"].get(status, status)
 
 
 def reference_in(tracker: Tracker) -> Optional[str]:

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.store.db import Base, UTCDateTime
 
-# Ticket statuses (the lifecycle lives in tickets.py).
+# Ticket statuses (the lifecycle lives in work/lifecycle.py).
 NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED = (
     "new", "dispatched", "signed", "in_progress", "resolved", "followed_up", "closed")
 RETURNED, REOPENED, MERGED = "returned", "reopened", "merged"
+STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED, RETURNED, REOPENED, MERGED)
 OPEN_STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RETURNED, REOPENED)
 
 # Deadline clocks, one row each per ticket: named by the pure rules, stored here.

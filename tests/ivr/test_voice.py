@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -58,6 +59,9 @@ def test_a_whole_mandarin_report_files_one_ticket_reads_the_reference_twice_and_
     assert ticket.callback_phone == CALLER and ticket.lang == "zh" and not ticket.needs_triage
     text = spoken(done)
     assert text.count(" ".join(ticket.reference)) == 2
+    due = ticket.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{due.month}月{due.day}日{due.hour}点" in text  # the deadline, as the SMS gives it
+    assert "稍后" in text and "已通过短信发送" not in text  # the SMS is queued, not yet sent
     assert done.find("Hangup") is not None
     assert all(s.get("voice") == "Polly.Zhiyu" for s in says(done))
     with db.session() as s:
