@@ -20,6 +20,8 @@ from hotline.work.lifecycle import get_ticket
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Body fields and the types they must have.
+# The bot files for the channel it talks on; partners file as "api".
+API_CHANNELS = ("api", "web", "sms", "voice")
 TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "location": str, "service_code": str,
                  "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
 # A model's prediction (the bot): the group, and how sure it is; the code inside the group is picked here.
@@ -82,6 +84,8 @@ def create_ticket():
         raise ApiError(400, "missing_text", "text is required", "text")
     args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
     args.setdefault("channel", "api")
+    if args["channel"] not in API_CHANNELS:
+        raise ApiError(400, "invalid_input", f"channel must be one of {', '.join(API_CHANNELS)}", "channel")
     svc = services()
     if body.get("group") is not None and not args.get("service_code"):
         args["classification"] = _group_hint(svc, args["text"], body["group"], body.get("group_confidence", 1.0))

@@ -70,3 +70,12 @@ class NotAllowed(HotlineError):
     """The actor's role or unit does not allow the action."""
 
     code = "not_allowed"
+
+
+class IdempotencyConflict(HotlineError):
+    """A retried key that belongs to another citizen or conversation: it never returns their ticket."""
+
+    code = "idempotency_conflict"
+
+    def __init__(self, external_id: str):
+        super().__init__("this external_id was used for another citizen or conversation", field="external_id")

@@ -5,6 +5,7 @@ or down, so nobody's complaint is lost because a service is down.
 """
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -69,9 +70,8 @@ class FormDialogue:
             state.update(what=text, service_code=cls.service_code, kind=cls.kind,
                          confidence=cls.confidence, group=cls.group)
             if cls.group == "emergency":
-                # Danger first: file at once with whatever place we have.
-                return self._file(session, conversation, state, lang, now=now, phone=phone,
-                                  external_id=external_id, emergency=True)
+                return self._emergency(session, conversation, text, state, lang, now=now, phone=phone,
+                                       external_id=external_id)
             loc = self.core.gazetteer.locate(text)
             if loc.township_code or loc.district_code:
                 state["where"] = text
@@ -92,21 +92,51 @@ class FormDialogue:
                     return DialogueResult([Reply(prompt(lang, "ask_where_again"))])
                 # Twice not understood: file it anyway, a human will place it.
             state["where"] = text
+        elif step == "emergency_where":
+            # The answer confirms the emergency (an anonymous chat files nothing before it) and places it; a
+            # place intake cannot find sends the ticket to triage, where a human places it.
+            state["where"] = text
+            return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id,
+                              emergency=True)
         elif step == "contact":
             state["contact"] = text
-        if not phone and not state.get("contact") and conversation.channel == "web":
+        if not phone and not state.get("contact"):
             state["step"] = "contact"
             return DialogueResult([Reply(prompt(lang, "ask_contact"))])
         return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id)
 
+    def _emergency(self, session, conversation, text, state, lang, *, now, phone, external_id) -> DialogueResult:
+        """The safety line first; then where. A known phone is filed at once (the place joins the ticket when it
+        comes); an anonymous chat is filed when it answers, which is its one confirmation (no flood of 2-hour
+        tickets from a script)."""
+        placed = self._placed(text)
+        if placed:
+            state["where"] = text
+        if phone:
+            result = self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id,
+                                emergency=True)
+            if not placed and result.ticket is not None:
+                state["emergency_place_for"] = result.ticket.id
+                result.replies.append(Reply(prompt(lang, "emergency_where_after")))
+            return result
+        if placed:
+            return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id,
+                              emergency=True)
+        state["step"] = "emergency_where"
+        return DialogueResult([Reply(prompt(lang, "emergency_where"))])
+
+    def _placed(self, text: str) -> bool:
+        loc = self.core.gazetteer.locate(text)
+        return bool(loc.township_code or loc.district_code)
+
     def _file(self, session, conversation, state, lang, *, now, phone, external_id, emergency=False) -> DialogueResult:
         contact = state.get("contact")
         req = IntakeRequest(
-            text=state["what"], channel=conversation.channel if conversation.channel in ("sms", "web", "voice")
-            else "api", phone=phone, callback_phone=None, location=state.get("where"),
+            text=state["what"], channel=conversation.channel, phone=phone, callback_phone=None,
+            location=state.get("where"),
             service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
             kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
-            external_id=f"conv-{conversation.id}-{state.get('round', 0)}", actor="citizen",
+            external_id=filing_key(conversation, state), actor="citizen",
             chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))
         if contact:
             try:
@@ -115,9 +145,9 @@ class FormDialogue:
                 return DialogueResult([Reply(prompt(lang, "bad_phone"))])
         ticket, _ = open_ticket(session, req, now=now, core=self.core)
         conversation.ticket_id = ticket.id
-        round_ = state.get("round", 0) + 1
+        round_, key = state.get("round", 0) + 1, state["key"]
         state.clear()
-        state["round"] = round_
+        state.update(round=round_, key=key)
         if emergency:
             return DialogueResult([Reply(prompt(lang, "emergency", ref=ticket.reference))], ticket=ticket)
         return DialogueResult([Reply(self.filed_text(session, ticket, lang))], ticket=ticket)
@@ -134,3 +164,12 @@ class FormDialogue:
         unit = unit or ("The responsible unit" if lang == "en" else "承办单位")
         due = local(ticket.due_at, self.core.config.app.timezone).strftime("%m-%d %H:%M")
         return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)
+
+
+def filing_key(conversation: Conversation, state: dict) -> str:
+    """The idempotency key of this conversation's next ticket: unguessable, namespaced by channel, per round.
+
+    A retried message files nothing twice; nobody can plant a ticket under a key a citizen will use next.
+    """
+    key = state.setdefault("key", secrets.token_urlsafe(12))
+    return f"{conversation.channel}:{key}:{state.get('round', 0)}"

@@ -252,7 +252,7 @@ class RasaDialogue:
             # The bot had read the summary back; a yes files it, a no starts again.
             lower = (text or "").strip().lower()
             if lower in DENY_WORDS:
-                conversation.state = {"engine": "form", "round": state.get("round", 0)}
+                conversation.state = {"engine": "form", **{k: state[k] for k in ("round", "key") if k in state}}
                 result = DialogueResult([Reply(prompt(lang, "cancelled"))])
             else:
                 result = self._file_gathered(session, conversation, None, lang, now=now, phone=phone,

@@ -296,6 +296,14 @@ class Contact:
     def _place_addition(self, ctx: _Context) -> DialogueResult | None:
         """A place alone right after a ticket was filed: offered as an addition; the answer applies it."""
         conv, state, text = ctx.conv, dict(ctx.conv.state or {}), ctx.inbound.text.strip()
+        if state.get("emergency_place_for"):
+            # The emergency was filed at once; this answer to "where?" joins it.
+            ticket = ctx.session.get(Ticket, state.pop("emergency_place_for"))
+            conv.state = state
+            flag_modified(conv, "state")
+            if ticket is not None and len(text) <= self.core.config.api.max_text_chars:
+                add_place(ctx.session, ticket, text, now=ctx.now)
+                return _say(prompt(ctx.lang, "place_added", ref=ticket.reference))
         offered = state.get("place_offer")
         if offered:
             state.pop("place_offer")

@@ -1,6 +1,8 @@
 """open_ticket: classify, route, link similar and write every clock, all in the caller's transaction."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,12 +15,13 @@ from hotline.store import references
 from hotline.work import similar
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
 from hotline.core import Core
-from hotline.errors import InvalidInput, UnknownServiceCode
+from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
 from hotline.store.models import DISPATCHED, NEW, Deadline, Ticket
 from hotline.rules.taxonomy import KINDS, Classification
 from hotline.work.lifecycle import record_event
 
-CHANNELS = ("voice", "sms", "web", "api", "agent")
+CHANNELS = ("voice", "sms", "web", "api", "agent")  # the ones this project ships; a new channel names itself
+CHANNEL_RE = re.compile(r"^[a-z][a-z0-9]{1,7}$")
 LANGS = ("zh", "en")
 MAX_EXTERNAL_ID = 64
 # Below this keyword confidence a human checks the category.
@@ -56,8 +59,8 @@ def validate(req: IntakeRequest, core: Core) -> None:
         raise InvalidInput("text is required", field="text", code="missing_text")
     if len(req.text) > max_chars:
         raise InvalidInput(f"text is longer than {max_chars} characters", field="text", code="text_too_long")
-    if req.channel not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+    if not CHANNEL_RE.match(req.channel or ""):
+        raise InvalidInput("channel must be 2-8 lower-case letters or digits (e.g. sms, web, voice)", field="channel")
     if req.lang is not None and req.lang not in LANGS:
         raise InvalidInput("lang must be zh or en", field="lang")
     if req.kind is not None and req.kind not in KINDS:
@@ -80,11 +83,11 @@ def find_existing(session: Session, channel: str, external_id: str | None) -> Ti
 def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Core) -> tuple[Ticket, bool]:
     """Open (or find, for a repeated message id) the ticket; returns (ticket, created). Never commits."""
     validate(req, core)
-    existing = find_existing(session, req.channel, req.external_id)
-    if existing is not None:
-        return existing, False
     region = core.config.phone.default_region
     phone = normalize_phone(req.phone, region) if req.phone else None
+    existing = find_existing(session, req.channel, req.external_id)
+    if existing is not None:
+        return same_origin(existing, req, phone), False
     callback = normalize_phone(req.callback_phone, region) if req.callback_phone else phone
     lang = req.lang or core.config.app.default_lang
     text = req.text.strip()
@@ -123,8 +126,18 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
         existing = find_existing(session, req.channel, req.external_id)
         if existing is None:
             raise
-        return existing, False
+        return same_origin(existing, req, phone), False
     return ticket, True
+
+
+def same_origin(existing: Ticket, req: IntakeRequest, phone: str | None) -> Ticket:
+    """A retry gets its ticket back only from the same conversation and citizen; a planted key gets nothing."""
+    citizen = existing.citizen
+    if (existing.conversation_id != req.conversation_id
+            or (citizen.phone if citizen else None) != phone
+            or (citizen.chat_id if citizen and not phone else None) != (req.chat_id if not phone else None)):
+        raise IdempotencyConflict(req.external_id or "")
+    return existing
 
 
 def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang, phone, callback, code, kind,

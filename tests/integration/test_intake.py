@@ -124,7 +124,7 @@ def test_a_citizen_is_found_again_by_any_spelling_of_their_number(db, session):
     ({"text": "x" * 4001}, InvalidInput),
     ({"text": "路灯不亮", "phone": "12345"}, InvalidPhone),
     ({"text": "路灯不亮", "service_code": "NOPE"}, UnknownServiceCode),
-    ({"text": "路灯不亮", "channel": "fax"}, InvalidInput),
+    ({"text": "路灯不亮", "channel": "Fax Machine!"}, InvalidInput),
     ({"text": "路灯不亮", "kind": "rant"}, InvalidInput),
 ])
 def test_bad_requests_are_refused_before_anything_is_written(db, session, kw, error):
