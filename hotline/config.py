@@ -283,6 +283,18 @@ class CallbacksConfig:
 
 
 @dataclass(frozen=True)
+class ChatConfig:
+    """Budgets for conversations whose sender is no verified phone (the web chat is open to the internet)."""
+
+    max_messages_per_minute: int = 12
+    max_tickets_per_minute: int = 30
+
+    def __post_init__(self) -> None:
+        if min(self.max_messages_per_minute, self.max_tickets_per_minute) <= 0:
+            raise ConfigError("chat: budgets must be positive")
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the hotline."""
 
@@ -302,6 +314,7 @@ class Config:
     quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
 
     @property

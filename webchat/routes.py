@@ -7,6 +7,7 @@ import re
 import uuid
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
 from hotline.store.db import utcnow
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__, static_folder="static", static_url_path="/chat/static",
                template_folder="templates")
 
-CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
+MAX_MESSAGE_ID = 2**63 - 1
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 # Letters, digits or Chinese characters: a message of emoji and punctuation alone says nothing to classify.
 WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
@@ -84,10 +86,30 @@ def widget_css():
     return bp.send_static_file("widget.css")
 
 
+def _signer() -> Signer:
+    return Signer(current_app.secret_key, salt="hotline-chat-conversation")
+
+
+def issue_conversation_id() -> str:
+    """A new conversation id, random and signed by the server."""
+    return _signer().sign(uuid.uuid4().hex).decode()
+
+
+def verified(conversation_id: str | None) -> str | None:
+    """The id when the server issued it; None for a made-up or forged one."""
+    if not conversation_id:
+        return None
+    try:
+        _signer().unsign(conversation_id)
+    except BadSignature:
+        return None
+    return conversation_id
+
+
 def _body() -> dict:
     try:
         body = json.loads(request.get_data(cache=False).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ChatError(400, "invalid_json", "the body must be a UTF-8 JSON object") from None
     if not isinstance(body, dict):
         raise ChatError(400, "invalid_json", "the body must be a JSON object")
@@ -112,11 +134,13 @@ def post_message():
         text = ""
     if not isinstance(text, str):
         raise ChatError(400, "invalid_field", "text must be a string", "text")
-    conversation_id = _field(body, "conversation_id", CONVERSATION_ID_RE) or uuid.uuid4().hex
+    # Ids are issued here and signed: a made-up or forged one starts a conversation of its own, never joins one.
+    conversation_id = verified(_field(body, "conversation_id", CONVERSATION_ID_RE)) or issue_conversation_id()
     client_id = _field(body, "client_message_id", CLIENT_ID_RE)
     lang = body.get("lang") if body.get("lang") in ("zh", "en") else None
     svc = services()
-    text = text.strip()
+    # A lone surrogate ("\\ud800") is valid JSON but no text: it cannot be stored or shown.
+    text = text.encode("utf-8", "replace").decode("utf-8").strip()
     lang = lang or detect_lang(text, svc.config.app.default_lang)
     max_chars = svc.config.api.max_text_chars
     # Nothing to understand: answer at once, store nothing, wake no bot.
@@ -141,10 +165,14 @@ def get_messages():
     conversation_id = request.args.get("conversation_id", "")
     if not CONVERSATION_ID_RE.match(conversation_id):
         raise ChatError(400, "invalid_field", "conversation_id is not valid", "conversation_id")
+    if verified(conversation_id) is None:
+        raise ChatError(404, "not_found", "no such conversation", "conversation_id")
     try:
         after = int(request.args.get("after") or 0)
     except ValueError:
         raise ChatError(400, "invalid_field", "after must be a message id", "after") from None
+    if not 0 <= after <= MAX_MESSAGE_ID:
+        raise ChatError(400, "invalid_field", "after must be a message id", "after")
     with services().read_session() as s:
         conv = s.scalars(select(Conversation).where(Conversation.channel == "web",
                                                     Conversation.external_id == conversation_id)).first()

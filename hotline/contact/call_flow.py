@@ -39,6 +39,8 @@ NO_WORDS = ("2", "不", "否", "其他", "换", "别的", "no", "another", "othe
 CALLBACK_WORDS = ("回电", "回拨", "打回来", "call back", "callback", "call me")
 ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 REFERENCE_DIGITS = 10
+# Listening for an emergency's place: one short question, never a long wait.
+EMERGENCY_WHERE_S = 10
 
 
 # -- what a step answers: ivr/twiml.py renders each ---------------------------------------------------
@@ -408,18 +410,39 @@ def emergency(t: Turn):
 
 
 def emergency_filed(t: Turn, *, warned: bool = False):
+    """File at once (2 hours), then one short question: where? A caller who cannot say is filed all the same."""
     ticket = _file(t)
     calls.queue_reference_sms(t.session, ticket, lang=t.lang, now=t.now, config=t.config)
     ref = calls.speakable(ticket.reference)
     lines = [] if warned else [t.say("emergency_warning")]
     lines.append(t.say("emergency_filed", ref=ref))
+    if t.st.get("where"):
+        return emergency_next(t, *lines)
+    t.st["step"] = "emergency-where"
+    return Ask([*lines, t.say("emergency_ask_where")], step="emergency-where",
+               timeout=min(t.timeout(), EMERGENCY_WHERE_S), finish_on_key="#")
+
+
+@step("emergency-where")
+def emergency_where(t: Turn):
+    """The place of an emergency joins its ticket; silence leaves it for the duty officer to ask."""
+    ticket = t.session.get(Ticket, t.conv.ticket_id) if t.conv.ticket_id else None
+    if t.speech and ticket is not None:
+        t.st["where"] = t.speech
+        calls.add_place(t.session, ticket, t.speech, now=t.now)
+        return emergency_next(t, t.say("place_heard", place=t.speech))
+    if ticket is not None:
+        calls.mark_for_callback(t.session, ticket, now=t.now)
+    return emergency_next(t)
+
+
+def emergency_next(t: Turn, *lines: str):
+    """The on-duty transfer whenever a number is configured; a voicemail only without one."""
     if not t.config.twilio.agent_number:
         # Nobody to transfer to: the caller can still leave details for the 2-hour team.
         return record(t, *lines, t.say("voicemail"))
     t.st["step"] = "transfer"
-    doc = Ask([*lines, t.say("offer_transfer")], step="transfer", timeout=t.timeout(),
-                    num_digits=1)
-    return doc
+    return Ask([*lines, t.say("offer_transfer")], step="transfer", timeout=t.timeout(), num_digits=1)
 
 
 @step("transfer")
@@ -555,10 +578,18 @@ def status_menu(t: Turn):
     tickets = calls.open_tickets_of(t.session, t.st.get("phone"))
     if not tickets:
         return ask_reference(t, t.say("status_none"))
-    lines = [t.say("status_yours", count=len(tickets))] + [status_line(t, tk) for tk in tickets]
+    # Caller ID can be spoofed: the listing names what and how far, never a reference or a due time.
+    lines = [t.say("status_yours", count=len(tickets))] + [
+        t.say("status_item_unverified", n=i, name=service_name(t, tk), status=prompts.status_name(t.lang, tk.status))
+        for i, tk in enumerate(tickets, 1)]
     t.st["step"] = "status_more"
     return Ask([*lines, t.say("status_more")], step="status-more", timeout=t.timeout(),
                      num_digits=1)
+
+
+def service_name(t: Turn, ticket: Ticket) -> str:
+    code = t.core.taxonomy.get(ticket.service_code)
+    return code.name(t.lang) if code else ticket.service_code
 
 
 def status_line(t: Turn, ticket: Ticket) -> str:

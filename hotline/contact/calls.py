@@ -225,3 +225,18 @@ def spoken_due(ticket: Ticket, lang: str, tz: str) -> str:
     if lang == "en":
         return f"{due:%B} {due.day}, {due:%H:%M}"
     return f"{due.month}月{due.day}日{due.hour}点{due.minute:02d}分"
+
+
+def add_place(session: Session, ticket: Ticket, place: str, *, now: datetime) -> None:
+    """The caller said where after the ticket was filed: the place joins it for the unit and triage."""
+    ticket.location_text = f"{ticket.location_text}；{place}" if ticket.location_text else place
+    ticket.updated_at = now
+    record_event(session, ticket, actor="citizen", action="place_added", now=now, note=place)
+
+
+def mark_for_callback(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """An emergency with no place: a human calls the citizen back to ask (the triage desk sees it)."""
+    ticket.needs_triage = True
+    ticket.triage_reason = ticket.triage_reason or "unlocated"
+    ticket.updated_at = now
+    record_event(session, ticket, actor="system", action="needs_callback", now=now, note="emergency without a place")

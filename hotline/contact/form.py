@@ -92,6 +92,12 @@ class FormDialogue:
                     return DialogueResult([Reply(prompt(lang, "ask_where_again"))])
                 # Twice not understood: file it anyway, a human will place it.
             state["where"] = text
+        elif step == "emergency_confirm":
+            if text.strip().lower() in DENY:
+                state.clear()
+                return DialogueResult([Reply(prompt(lang, "cancelled"))])
+            return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id,
+                              emergency=True)
         elif step == "emergency_where":
             # The answer confirms the emergency (an anonymous chat files nothing before it) and places it; a
             # place intake cannot find sends the ticket to triage, where a human places it.
@@ -120,8 +126,10 @@ class FormDialogue:
                 result.replies.append(Reply(prompt(lang, "emergency_where_after")))
             return result
         if placed:
-            return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id,
-                              emergency=True)
+            state["step"] = "emergency_confirm"
+            return DialogueResult([Reply(prompt(lang, "emergency_confirm"),
+                                         buttons=({"title": prompt(lang, "emergency_confirm_yes"), "payload": "1"},
+                                                  {"title": prompt(lang, "emergency_confirm_no"), "payload": "2"}))])
         state["step"] = "emergency_where"
         return DialogueResult([Reply(prompt(lang, "emergency_where"))])
 
@@ -164,6 +172,9 @@ class FormDialogue:
         unit = unit or ("The responsible unit" if lang == "en" else "承办单位")
         due = local(ticket.due_at, self.core.config.app.timezone).strftime("%m-%d %H:%M")
         return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)
+
+
+DENY = ("2", "不", "否", "不是", "不用", "no", "nope", "cancel")
 
 
 def filing_key(conversation: Conversation, state: dict) -> str:

@@ -49,6 +49,7 @@ NO_RE = re.compile(r"^\s*(?:2|不|不是|否|不对|no|n|nope|new)\s*[。.!！]?
 # A place sent on its own soon after a ticket was filed is offered as an addition to that ticket.
 PLACE_ADDITION_WINDOW = timedelta(minutes=30)
 PLACE_ADDITION_MAX_CHARS = 40
+LOOKUPS_PER_HOUR = 5
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,10 @@ class Contact:
                                                config=self.core.config)
             if answer:
                 return _say(answer)
+        if not channel.by_phone:
+            over = self._over_budget(ctx)
+            if over:
+                return _say(prompts.say(ctx.lang, f"chat.{over}"))
         status = STATUS_RE.match(text)
         if status:
             return self._status(ctx, status.group(1))
@@ -280,10 +285,18 @@ class Contact:
         """One ticket's status by reference, or the sender's own open tickets."""
         tz = self.core.config.app.timezone
         if reference:
+            if not self._lookup_allowed(ctx):
+                return _say(prompt(ctx.lang, "too_many_lookups"))
             try:
                 ticket = get_ticket(ctx.session, reference)
             except TicketNotFound:
                 return _say(prompt(ctx.lang, "not_found", ref=reference))
+            mine = ticket.conversation_id == ctx.conv.id or (
+                ctx.citizen is not None and ticket.citizen_id == ctx.citizen.id)
+            if not mine:
+                # References are sequential: a stranger learns how far it is, not who acts or by when.
+                return _say(prompt(ctx.lang, "status_public", ref=ticket.reference,
+                                   status=prompts.status_name(ctx.lang, ticket.status)))
             return _say(status_line(ticket, ctx.lang, tz))
         tickets = open_tickets_of(ctx.session, citizen_id=ctx.citizen.id if ctx.citizen else None,
                                   conversation=ctx.conv)
@@ -332,6 +345,32 @@ class Contact:
         return DialogueResult([Reply(prompt(ctx.lang, "place_offer", ref=ticket.reference, place=text),
                                      buttons=({"title": prompt(ctx.lang, "place_offer_yes"), "payload": "1"},
                                               {"title": prompt(ctx.lang, "place_offer_no"), "payload": "2"}))])
+
+    def _lookup_allowed(self, ctx: _Context) -> bool:
+        """At most LOOKUPS_PER_HOUR reference look-ups per conversation: no walking the sequence."""
+        state = dict(ctx.conv.state or {})
+        window = state.get("lookups") or [ctx.now.isoformat(), 0]
+        if datetime.fromisoformat(window[0]) < ctx.now - timedelta(hours=1):
+            window = [ctx.now.isoformat(), 0]
+        window[1] += 1
+        ctx.conv.state = {**state, "lookups": window}
+        flag_modified(ctx.conv, "state")
+        return window[1] <= LOOKUPS_PER_HOUR
+
+    def _over_budget(self, ctx: _Context) -> str | None:
+        """"slow_down" for a conversation sending too fast, "busy" when anonymous tickets exceed the budget."""
+        budget, minute_ago = self.core.config.chat, ctx.now - timedelta(minutes=1)
+        recent = ctx.session.scalar(select(func.count()).select_from(Message).where(
+            Message.conversation_id == ctx.conv.id, Message.direction == "in", Message.created_at > minute_ago))
+        if recent > budget.max_messages_per_minute:
+            return "slow_down"
+        filed = ctx.session.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.channel == ctx.conv.channel, Ticket.opened_at > minute_ago))
+        if filed >= budget.max_tickets_per_minute:
+            log.warning("%s ticket budget reached (%d in a minute): conversation %s kept for an agent",
+                        ctx.conv.channel, filed, ctx.conv.id)
+            return "busy"
+        return None
 
     # -- helpers --------------------------------------------------------------------------------------
 

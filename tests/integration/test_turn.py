@@ -60,6 +60,9 @@ def test_a_reference_gets_its_status_and_an_unknown_one_is_named(db):
     other = Texter(db, SMS, sender="+8613900139000")
     out = other(f"status {filed.ticket.reference}")
     assert filed.ticket.reference in text_of(out) and "dispatched" in text_of(out)
+    mine = Texter(db, SMS)(f"查询{filed.ticket.reference}")
+    assert "11-29" in text_of(mine)  # the citizen's own ticket: with its due time
+    assert "11-29" not in text_of(out) and "水" not in text_of(out)  # a stranger: no due time, no unit
     assert "No ticket" in text_of(other("status 2633299999"))
     assert count(db, Ticket) == 1
 
@@ -145,3 +148,65 @@ def test_an_sms_survey_answer_through_the_turn_honours_the_configured_window_and
     session.expire_all()
     assert session.get(Ticket, ticket.id).status == "reopened"
     assert outbound(session, purpose="reopened") == []  # reminders.sms is off: the unit is not texted
+
+
+def test_an_anonymous_chat_emergency_gets_the_safety_line_then_where_and_is_filed_on_the_answer(db):
+    chat = Texter(db, CHAT, sender="chat-emergency-1")
+    first = chat("我家厨房燃气泄漏了")
+    assert "110" in text_of(first) and "哪里" in text_of(first)
+    assert count(db, Ticket) == 0  # a script flooding the chat with emergencies files nothing
+    filed = chat("朝阳区望京西园三区5号楼")
+    with db.session() as s:
+        (ticket,) = s.scalars(select(Ticket)).all()
+        assert ticket.time_limit_class == "emergency" and "望京西园" in ticket.location_text
+    assert filed.ticket.reference == ticket.reference
+
+
+def test_an_sms_emergency_is_filed_at_once_and_asked_where(db):
+    sms = Texter(db, SMS)
+    first = sms("我家厨房燃气泄漏了")
+    assert first.ticket is not None and "110" in text_of(first) and "地点" in text_of(first)
+    added = sms("望京西园三区5号楼", minutes=1)
+    assert first.ticket.reference in text_of(added)
+    with db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert ticket.time_limit_class == "emergency" and "望京西园三区5号楼" in ticket.location_text
+
+
+def test_an_anonymous_chat_emergency_naming_its_place_is_confirmed_once_before_it_is_filed(db):
+    chat = Texter(db, CHAT, sender="chat-emergency-2")
+    asked = chat("朝阳区望京街道有人被困电梯里了")
+    assert "110" in text_of(asked) and [c["payload"] for c in asked.replies[0].choices] == ["1", "2"]
+    assert count(db, Ticket) == 0
+    filed = chat("1")
+    assert filed.ticket is not None and count(db, Ticket) == 1
+    other = Texter(db, CHAT, sender="chat-emergency-3")
+    other("朝阳区望京街道有人被困电梯里了")
+    assert "取消" in text_of(other("2")) and count(db, Ticket) == 1
+
+
+def test_a_chat_sending_too_fast_is_asked_to_slow_down_and_nothing_is_lost(db):
+    svc = with_config(db, **{"chat.max_messages_per_minute": 3})
+    chat = Texter(svc, CHAT, sender="chat-fast-1")
+    answers = [chat(f"路灯坏了第{i}次") for i in range(5)]
+    assert "太快" not in text_of(answers[2]) and "太快" in text_of(answers[3])
+    assert count(db, Message) >= 5  # every message stored
+
+
+def test_anonymous_tickets_beyond_the_global_budget_are_not_filed(db):
+    svc = with_config(db, **{"chat.max_tickets_per_minute": 2})
+    filed = []
+    for i in range(4):
+        chat = Texter(svc, CHAT, sender=f"chat-flood-{i}")
+        chat("朝阳区望京街道路灯坏了")
+        filed.append(chat("13800138000"))
+    assert count(db, Ticket) == 2
+    assert "12345" in text_of(filed[-1]) and filed[-1].ticket is None
+    sms = Texter(svc, SMS)  # a verified phone is outside the anonymous budget
+    assert sms("望京街道小区停水了").ticket is not None
+
+
+def test_reference_look_ups_are_throttled_per_conversation(db):
+    sms = Texter(db, SMS, sender="+8613900139000")
+    answers = [sms(f"status 26332{i:05d}") for i in range(7)]
+    assert "No ticket" in text_of(answers[4]) and "Too many" in text_of(answers[5])

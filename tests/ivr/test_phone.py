@@ -61,7 +61,7 @@ def test_the_phone_follows_a_queue_and_leaves_it_for_a_callback(ivr_app, db):
 
 def test_the_phone_records_a_voicemail_after_a_missed_transfer(db):
     app = make_ivr_app(db, **{"twilio.agent_number": "+8613900139000"})
-    t = phone(app, ["3", "有人被困在电梯里了", "1", "!no-answer", "电梯在3号楼"]).call()
+    t = phone(app, ["3", "有人被困在电梯里了", "3号楼二单元", "1", "!no-answer", "电梯在3号楼"]).call()
     (ticket,) = all_tickets(db)
     assert ticket.time_limit_class == "emergency" and ticket.recording_url.startswith("https://api.twilio.com/")
     assert any(line.startswith("[dialling +8613900139000") for line in t.lines)

@@ -1,10 +1,10 @@
 """The chat API's contract with the built-in dialogue (no Rasa): turns, agents, repeats and bad input."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.store.conversations import record_message
 from hotline.store.db import utcnow
-from hotline.store.models import Conversation, Message
+from hotline.store.models import Conversation, Message, Ticket
 
 
 def post(client, **body):
@@ -14,7 +14,7 @@ def post(client, **body):
 def test_a_first_message_starts_a_conversation_and_is_stored_with_the_replies(client, db):
     resp = post(client, text="There is no water in my building", lang="en")
     data = resp.get_json()
-    assert resp.status_code == 200 and len(data["conversation_id"]) == 32
+    assert resp.status_code == 200 and len(data["conversation_id"]) <= 64 and "." in data["conversation_id"]
     assert "Where" in data["replies"][0]["text"]
     with db.session() as s:
         conv = s.scalars(select(Conversation)).one()
@@ -99,3 +99,27 @@ def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
     assert js.status_code == 200 and "javascript" in js.content_type
     assert "innerHTML" not in js.get_data(as_text=True)
     assert client.get("/chat/widget.css").status_code == 200
+
+
+def test_a_made_up_or_forged_conversation_id_starts_its_own_conversation_never_joins_another(client, db):
+    real = post(client, text="望京小区停水了").get_json()["conversation_id"]
+    raw, _, sig = real.partition(".")
+    for fake in ("abcdefgh", raw, f"{raw}.{sig[:-2]}xx", real[:20] + "-" * 5):
+        answer = post(client, conversation_id=fake, text="13800138000").get_json()
+        assert answer["conversation_id"] not in (fake, real) and "ticket" not in answer
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 0
+    assert client.get(f"/chat/api/messages?conversation_id={raw}").status_code == 404
+
+
+@pytest.mark.parametrize("raw, status", [
+    ('{"text": "\\ud800"}', 200), ("[" * 50_000, 400), ('{"text": "停水\\u0000了"}', 200)])
+def test_odd_json_is_answered_in_the_chats_terms(client, db, raw, status):
+    resp = client.post("/chat/api/messages", data=raw, content_type="application/json")
+    assert resp.status_code == status and resp.is_json
+
+
+def test_polling_after_a_huge_message_id_is_a_json_400(client, db):
+    cid = post(client, text="望京小区停水了").get_json()["conversation_id"]
+    resp = client.get(f"/chat/api/messages?conversation_id={cid}&after=99999999999999999999")
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "after"
