@@ -29,6 +29,7 @@ class FormDialogue:
     def __init__(self, core: Core, classifier: Classifier | None = None):
         self.core = core
         self.classifier = classifier or core.taxonomy
+        self._unit_names: dict[tuple, str | None] = {}
 
     def prepare(self, conversation: Conversation, text: str, *, phone: str | None) -> BotRequest | None:
         """Nothing to ask elsewhere: the form answers in the caller's transaction."""
@@ -144,7 +145,8 @@ class FormDialogue:
             location=state.get("where"),
             service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
             kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
-            external_id=filing_key(conversation, state), actor="citizen",
+            external_id=filing_key(conversation, state), fresh_key=True, citizen=conversation.citizen,
+            actor="citizen",
             chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))
         if contact:
             try:
@@ -162,16 +164,23 @@ class FormDialogue:
 
     def filed_text(self, session: Session, ticket: Ticket, lang: str) -> str:
         """Reference, who acts, and by when."""
-        unit = None
-        if ticket.unit_type == "township" and ticket.unit_code:
-            t = session.get(Township, ticket.unit_code)
-            unit = t.name if t else None
-        elif ticket.unit_code:
-            d = session.get(Department, ticket.unit_code)
-            unit = (d.name_en if lang == "en" else d.name_zh) if d else None
+        unit = self._unit_name(session, ticket.unit_type, ticket.unit_code, lang)
         unit = unit or ("The responsible unit" if lang == "en" else "承办单位")
         due = local(ticket.due_at, self.core.config.app.timezone).strftime("%m-%d %H:%M")
         return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)
+
+    def _unit_name(self, session: Session, unit_type: str, code: str | None, lang: str) -> str | None:
+        """A unit's name, read once per process: reference data changes only with init-db and a restart."""
+        key = (unit_type, code, lang)
+        if key not in self._unit_names and code:
+            if unit_type == "township":
+                t = session.get(Township, code)
+                name = t.name if t else None
+            else:
+                d = session.get(Department, code)
+                name = (d.name_en if lang == "en" else d.name_zh) if d else None
+            self._unit_names[key] = name
+        return self._unit_names.get(key)
 
 
 DENY = ("2", "不", "否", "不是", "不用", "no", "nope", "cancel")

@@ -198,7 +198,7 @@ class Contact:
         msg, created = record_message(session, conv, direction="in", body=inbound.text, now=now, sender="citizen",
                                       external_id=key, media=list(inbound.media))
         if not created:
-            return self._repeated(session, conv, msg)
+            return self._repeated(session, conv, msg, poll=channel.live_agent)
         if phone is None and channel.by_phone:
             log.warning("%s from a sender that is not a valid number (%s) stored in conversation %s",
                         channel.name, mask_phone(inbound.sender), conv.id)
@@ -247,9 +247,9 @@ class Contact:
         """The dialogue's answer; a domain error is an apology in the channel, never a lost message."""
         text = ctx.inbound.text[:self.core.config.api.max_text_chars]
         try:
-            with ctx.session.begin_nested():
-                return self.dialogue.respond(ctx.session, ctx.conv, text, now=ctx.now, phone=ctx.phone,
-                                             external_id=ctx.inbound.message_key, bot_messages=bot_messages)
+            # No savepoint: the dialogue validates before it writes, so a domain error leaves nothing half-made.
+            return self.dialogue.respond(ctx.session, ctx.conv, text, now=ctx.now, phone=ctx.phone,
+                                         external_id=ctx.inbound.message_key, bot_messages=bot_messages)
         except HotlineError as exc:
             log.warning("%s conversation %s could not be taken as given: %s", ctx.conv.channel, ctx.conv.id,
                         exc.code)
@@ -259,7 +259,10 @@ class Contact:
     def _finish(self, ctx: _Context, result: DialogueResult) -> Outcome:
         """Media with the ticket, replies recorded (the retry key is the citizen's message), the outcome."""
         conv = ctx.conv
-        if result.ticket is not None and result.ticket.conversation_id == conv.id:
+        if ctx.inbound.media:
+            conv.state = {**(conv.state or {}), "media": True}
+            flag_modified(conv, "state")
+        if result.ticket is not None and result.ticket.conversation_id == conv.id and (conv.state or {}).get("media"):
             attach_media(ctx.session, conv.id, result.ticket)
         if ctx.inbound.text and keyword(ctx.inbound.text) not in STOP_WORDS | START_WORDS | HELP_WORDS:
             if ctx.citizen is not None:
@@ -277,7 +280,8 @@ class Contact:
                 record_message(ctx.session, conv, direction="out", body=r.text, now=ctx.now, sender="bot",
                                external_id=f"re:{ctx.msg.id}:{i}")
         return self._outcome(ctx.session, conv, said, handoff=result.handoff and conv.status == "handed_off",
-                             with_agent=result.handoff and not result.replies, silent=silent)
+                             with_agent=result.handoff and not result.replies, silent=silent,
+                             ticket=result.ticket, poll=ctx.inbound.channel.live_agent)
 
     # -- answers --------------------------------------------------------------------------------------
 
@@ -382,17 +386,22 @@ class Contact:
         except InvalidInput:
             return None
 
-    def _repeated(self, session: Session, conv: Conversation, msg: Message) -> Outcome:
+    def _repeated(self, session: Session, conv: Conversation, msg: Message, *, poll: bool) -> Outcome:
         """A retried message: the replies it got the first time, nothing done twice."""
         rows = session.scalars(select(Message).where(Message.channel == conv.channel,
                                                      Message.external_id.like(f"re:{msg.id}:%"))
                                .order_by(Message.id)).all()
-        return self._outcome(session, conv, [Said(m.body) for m in rows], repeated=True)
+        return self._outcome(session, conv, [Said(m.body) for m in rows], repeated=True, poll=poll)
 
-    def _outcome(self, session: Session, conv: Conversation, said: list[Said], **flags) -> Outcome:
-        ticket = session.get(Ticket, conv.ticket_id) if conv.ticket_id else None
-        session.flush()
-        last = session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id))
+    def _outcome(self, session: Session, conv: Conversation, said: list[Said], *, ticket: Ticket | None = None,
+                 poll: bool = False, **flags) -> Outcome:
+        if ticket is None and conv.ticket_id:
+            ticket = session.get(Ticket, conv.ticket_id)
+        last = None
+        if poll:
+            # A channel that polls for the agent's messages needs to know where it is.
+            session.flush()
+            last = session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conv.id))
         return Outcome(replies=said, conversation_id=conv.id, conversation_key=conv.external_id, status=conv.status,
                        ticket=FiledTicket(ticket.reference, ticket.due_at) if ticket else None,
                        last_message_id=last, **flags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,9 @@ def find_or_create_conversation(session: Session, *, channel: str, now: datetime
             return conv, False
     conv = Conversation(channel=channel, external_id=external_id, citizen=citizen, lang=lang, state={},
                         created_at=now, updated_at=now)
+    if not external_id:
+        session.add(conv)  # no channel id, no unique key to collide on: no savepoint
+        return conv, True
     try:
         with session.begin_nested():
             session.add(conv)
@@ -44,21 +48,22 @@ def record_message(session: Session, conversation: Conversation, *, direction: s
                    sender: str = "citizen", external_id: str | None = None,
                    media: list | None = None) -> tuple[Message, bool]:
     """Store one message; the same external id (MessageSid, client id) is stored once. (message, created)."""
-    if external_id:
-        existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
-                                                         Message.external_id == external_id)).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with session.begin_nested():
-            # Built inside the savepoint: begin_nested() flushes first, and a message already appended to
-            # conversation.messages but not yet added would be flushed half-made (SAWarning).
-            msg = Message(conversation=conversation, channel=conversation.channel, direction=direction,
-                          sender=sender, external_id=external_id, body=body, media=media or [], created_at=now)
-            session.add(msg)
-    except IntegrityError:
-        existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
-                                                         Message.external_id == external_id)).one()
-        return existing, False
+    if conversation.id is None:
+        session.flush()  # a conversation made in this unit of work gets its id
+    values = dict(conversation_id=conversation.id, channel=conversation.channel, direction=direction, sender=sender,
+                  external_id=external_id, body=body, media=media or [], created_at=now)
     conversation.updated_at = now
-    return msg, True
+    if not external_id:
+        msg = Message(**values)
+        session.add(msg)
+        return msg, True
+    # One statement whatever happens: insert, or find the key taken (a retried webhook) and read it back.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(Message).values(**values).on_conflict_do_nothing(index_elements=[Message.channel,
+                                                                                   Message.external_id])
+    msg = session.scalars(stmt.returning(Message)).first()
+    if msg is not None:
+        return msg, True
+    existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
+                                                     Message.external_id == external_id)).one()
+    return existing, False

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,9 +16,8 @@ from hotline.work import similar
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
 from hotline.core import Core
 from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
-from hotline.store.models import DISPATCHED, NEW, Deadline, Ticket
+from hotline.store.models import DISPATCHED, NEW, Citizen, Deadline, Ticket, TicketEvent
 from hotline.rules.taxonomy import KINDS, Classification
-from hotline.work.lifecycle import record_event
 
 CHANNELS = ("voice", "sms", "web", "api", "agent")  # the ones this project ships; a new channel names itself
 CHANNEL_RE = re.compile(r"^[a-z][a-z0-9]{1,7}$")
@@ -50,6 +49,11 @@ class IntakeRequest:
     # A classification already made (e.g. by the Rasa model); keywords are used when absent.
     classification: Classification | None = None
     actor: str = "citizen"
+    # The citizen the caller already found (the conversation turn): not looked up again.
+    citizen: Citizen | None = None
+    # The caller guarantees external_id was never used (the turn's keys are random and its message is the
+    # idempotency point): no look-up first and no savepoint.
+    fresh_key: bool = False
 
 
 def validate(req: IntakeRequest, core: Core) -> None:
@@ -85,7 +89,7 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
     validate(req, core)
     region = core.config.phone.default_region
     phone = normalize_phone(req.phone, region) if req.phone else None
-    existing = find_existing(session, req.channel, req.external_id)
+    existing = None if req.fresh_key else find_existing(session, req.channel, req.external_id)
     if existing is not None:
         return same_origin(existing, req, phone), False
     callback = normalize_phone(req.callback_phone, region) if req.callback_phone else phone
@@ -115,7 +119,7 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
     args = dict(now=now, text=text, lang=lang, phone=phone, callback=callback, code=code, kind=kind,
                 confidence=confidence, classified_by=classified_by, location=location, assignment=assignment,
                 triage_reason=triage_reason)
-    if not req.external_id:
+    if not req.external_id or req.fresh_key:
         return _insert(session, req, core, **args), True
     try:
         # A savepoint only where a concurrent retry of the same message can collide.
@@ -142,7 +146,8 @@ def same_origin(existing: Ticket, req: IntakeRequest, phone: str | None) -> Tick
 
 def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang, phone, callback, code, kind,
             confidence, classified_by, location, assignment, triage_reason) -> Ticket:
-    citizen = find_or_create_citizen(session, now=now, phone=phone, chat_id=req.chat_id, lang=lang)
+    citizen = req.citizen if req.citizen is not None and (req.citizen.phone or None) == phone else (
+        find_or_create_citizen(session, now=now, phone=phone, chat_id=req.chat_id, lang=lang))
     clocks = deadlines.clocks_for(now, code.time_limit_class, core.config.time_limits)
     feedback_due = next(c.due_at for c in clocks if c.clock == "feedback")
     dispatched = triage_reason is None
@@ -162,21 +167,25 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
     if match is not None:
         ticket.master_id, ticket.similarity = match.master_id, match.similarity
     session.add(ticket)
-    for c in clocks:
+    session.flush()  # the ticket's id, for its clocks and events
+    # Clocks and events in one statement each (executemany), not a row at a time.
+    session.execute(insert(Deadline), [
         # The scheduler looks at a clock first when it falls due; reminders before that are its business.
-        session.add(Deadline(ticket=ticket, clock=c.clock, starts_at=c.starts_at, due_at=c.due_at,
-                             next_action_at=c.due_at if (dispatched or c.clock != "sign_for") else None))
-    record_event(session, ticket, actor=req.actor, action="open", now=now, to_status=NEW,
-                 data={"channel": req.channel, "service_code": code.code, "classified_by": classified_by,
-                       "confidence": confidence, "location": location.matched,
-                       "candidates": [p.township_code for p in location.candidates][:10]})
+        dict(ticket_id=ticket.id, clock=c.clock, starts_at=c.starts_at, due_at=c.due_at,
+             next_action_at=c.due_at if (dispatched or c.clock != "sign_for") else None)
+        for c in clocks], execution_options={"render_nulls": True})
+    events = [dict(action="open", actor=req.actor, to_status=NEW,
+                   data={"channel": req.channel, "service_code": code.code, "classified_by": classified_by,
+                         "confidence": confidence, "location": location.matched,
+                         "candidates": [p.township_code for p in location.candidates][:10]})]
     if dispatched:
         # 直派: clear jurisdiction goes straight to the unit.
-        record_event(session, ticket, actor="system", action="dispatch", now=now, from_status=NEW,
-                     to_status=DISPATCHED, data={"after": {"unit_type": assignment.unit_type,
-                                                           "unit_code": assignment.unit_code}})
+        events.append(dict(action="dispatch", actor="system", from_status=NEW, to_status=DISPATCHED,
+                           data={"after": {"unit_type": assignment.unit_type, "unit_code": assignment.unit_code}}))
     if match is not None:
-        record_event(session, ticket, actor="system", action="link_similar", now=now,
-                     data={"master_id": match.master_id, "similarity": match.similarity})
-    session.flush()
+        events.append(dict(action="link_similar", actor="system",
+                           data={"master_id": match.master_id, "similarity": match.similarity}))
+    session.execute(insert(TicketEvent), [
+        {"from_status": None, "to_status": None, "note": "", **e, "ticket_id": ticket.id, "at": now}
+        for e in events], execution_options={"render_nulls": True})  # same columns in every row: one batch
     return ticket
