@@ -12,6 +12,8 @@ COMPOUND = re.compile(rf"({_HAN}{{2,10}}?(?:小区|社区|家园|花园|公寓|�
                       rf"(?:({_NUM})[区期])?")
 BUILDING = re.compile(rf"({_NUM})(?:号楼|栋|幢|座|楼(?!下|上|道|梯))")
 UNIT = re.compile(rf"({_NUM})单元")
+# Words around a place that are not part of it ("我住在", "我家在").
+_SAYING = re.compile(r"(?:我|俺|我们)?(?:家)?(?:就)?(?:住在|住|在|位于|是)")
 ROOM = re.compile(r"(\d{3,5})(?:室|号房|房间)?(?!\d)")
 # How a place is given relative to a named one ("X东门", "X附近", "near X").
 RELATIONS_ZH = ("东门", "西门", "南门", "北门", "正门", "门口", "附近", "旁边", "边上", "对面", "周边", "楼下",
@@ -51,6 +53,7 @@ def parse_address(text: str, *, known_roads: frozenset[str] = frozenset()) -> Ad
         m = re.search(re.escape(road) + rf"({_NUM})号(?!楼)", text)
         number = m.group(1) if m else ""
     rest = text.replace(road, " ") if road else text
+    rest = _SAYING.sub(" ", rest)
     m = COMPOUND.search(rest)
     compound = (m.group(1) + (f"{m.group(2)}区" if m.group(2) else "")) if m else ""
     building = (BUILDING.search(rest) or [None, ""])[1] if BUILDING.search(rest) else ""

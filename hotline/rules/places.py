@@ -105,6 +105,7 @@ class Landmark:
     lon: float | None = None
     source: str = ""
     provenance: str = ""
+    name_matches: bool = True  # False for generic names ("老北京涮肉"): only the aliases are matched
 
     @property
     def district_codes(self) -> tuple[str, ...]:
@@ -129,4 +130,4 @@ def load_places(path: Path = PLACES_CSV) -> list[Landmark]:
     return [Landmark(r["id"], r["kind"], r["name_zh"], r["name_en"], _split(r["aliases_zh"]),
                      _split(r["aliases_en"]), tuple(c for c in r["codes"].split("|") if c),
                      float(r["lat"]) if r["lat"] else None, float(r["lon"]) if r["lon"] else None,
-                     r["source"], r["provenance"]) for r in rows]
+                     r["source"], r["provenance"], r.get("matched_by", "name") != "aliases") for r in rows]

@@ -41,6 +41,8 @@ EN_TOWNSHIP_WORDS = ("subdistrict", "street", "jiedao", "area", "diqu", "town", 
 EN_DISTRICT_WORDS = ("district", "qu")
 # Order in which hits narrow each other: a township named in full, a named place, a road, a bare township name.
 _RANK = {"township": 0, "place": 1, "road": 2, "township_short": 3}
+# Ring roads cross many districts and hide station names (西四 in 西四环): they block, and point nowhere.
+RING_ROADS = tuple(f"{side}{n}环" for side in "东西南北" for n in "二三四五六")
 # "上地铁" is getting on the metro, not 上地: a name ending in 地 does not match before 铁.
 _NOT_BEFORE = {"地": "铁"}
 
@@ -214,6 +216,8 @@ class Gazetteer:
                 else:
                     g.en_townships.setdefault(squash(name), set()).add(code)
                     g._add_en(squash(name), target)
+        for ring in RING_ROADS:
+            g._add_zh(ring, _Target("blocker", frozenset()))
         roads = set()
         for lm in named:
             unknown = [c for c in lm.codes if c not in places and c not in districts]
@@ -221,7 +225,7 @@ class Gazetteer:
                 raise ValueError(f"place {lm.id} {lm.name_zh} points at unknown codes {unknown}")
             g.landmarks.append(lm)
             target = _Target("road" if lm.kind == "road" else "place", frozenset(lm.codes), lm)
-            for name in {lm.name_zh, *lm.aliases_zh}:
+            for name in {*([lm.name_zh] if lm.name_matches else []), *lm.aliases_zh}:
                 g._add_zh(normalize(name), target)
             for name in {lm.name_en, *lm.aliases_en}:
                 key = squash(name)
@@ -272,13 +276,13 @@ class Gazetteer:
         districts = {c for _, _, name, targets in hits for t in targets if t.kind == "district" for c in t.codes}
         ranked = []
         for start, end, name, targets in hits:
-            usable = [t for t in targets if t.kind != "district" and (not t.weak_district or t.weak_district in districts)]
+            usable = [t for t in targets if t.kind not in ("district", "blocker") and (not t.weak_district or t.weak_district in districts)]
             if usable:
                 codes = frozenset().union(*(t.codes for t in usable))
                 ranked.append((min(_RANK[t.kind] for t in usable), -(end - start), start, name, codes, usable))
         ranked.sort(key=lambda r: r[:3])
-        matched = tuple(name for _, _, name, targets in sorted(hits) if any(
-            t.kind == "district" or not t.weak_district or t.weak_district in districts for t in targets))
+        matched = tuple(name for _, _, name, targets in sorted(hits) if any(t.kind != "blocker" and (
+            t.kind == "district" or not t.weak_district or t.weak_district in districts) for t in targets))
         cells: frozenset[str] | None = None
         named: list[Landmark] = []
         for _, _, _, _, codes, usable in ranked:
