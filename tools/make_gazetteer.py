@@ -115,15 +115,16 @@ def manual_places(units: Units) -> list[Landmark]:
 
 
 def yaml_landmarks(units: Units, known: set[str]) -> list[Landmark]:
-    """landmarks.yaml entries whose names the manual file does not have already."""
+    """landmarks.yaml entries; a name the manual file has already must point at the same place there."""
     entries = (yaml.safe_load(LANDMARKS_PATH.read_text(encoding="utf-8")) or {}).get("landmarks") or []
     out = []
     for i, e in enumerate(entries, 1):
         names = [str(n) for n in e["names"]]
         zh = [n for n in names if re.search(r"[\u4e00-\u9fff]", n)]
         en = [n for n in names if not re.search(r"[\u4e00-\u9fff]", n)]
-        if zh and zh[0] in known:
-            continue
+        clash = [n for n in zh if n in known and known[n] != (str(e["township_code"]),)]
+        if clash:
+            raise SystemExit(f"landmarks.yaml {clash} disagrees with places_manual.csv")
         head = zh[0] if zh else en[0]
         out.append(Landmark(f"landmark-{i:04d}", "landmark", head, en[0] if en else english_name(head),
                             tuple(zh[1:]), tuple(en[1:]), (str(e["township_code"]),), None, None,
@@ -267,7 +268,7 @@ def build(crosswoz: Path) -> tuple[list[Landmark], Counter]:
         township_rows = list(csv.DictReader(fh))
     units = Units(township_rows)
     manual = manual_places(units)
-    known_names = {a for p in manual for a in (p.name_zh, *p.aliases_zh)}
+    known_names = {a: p.codes for p in manual if p.kind != "road" for a in (p.name_zh, *p.aliases_zh)}
     hand = manual + yaml_landmarks(units, known_names)
     base = Gazetteer.from_rows(township_rows, (), hand)
     stations = {p.name_zh.removesuffix("站"): p for p in manual if p.kind == "metro"}

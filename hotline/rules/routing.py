@@ -229,7 +229,8 @@ class Gazetteer:
                 g._add_zh(normalize(name), target)
             for name in {lm.name_en, *lm.aliases_en}:
                 key = squash(name)
-                if len(key) >= MIN_EN_KEY or " " in name.strip():
+                # Short keys only as acronyms written in capitals (PKU, NCPA) or several words.
+                if len(key) >= MIN_EN_KEY or " " in name.strip() or (not any(ch.islower() for ch in name) and len(key) >= 3):
                     g._add_en(key, target)
             if lm.kind == "road":
                 roads.add(lm.name_zh)
