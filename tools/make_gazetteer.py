@@ -92,6 +92,9 @@ def manual_places(units: Units) -> list[Landmark]:
         zh, en = r["name_zh"].strip(), (r["name_en"].strip() or english_name(r["name_zh"]))
         aliases_zh = [a for a in r["aliases_zh"].split(";") if a]
         aliases_en = [a for a in r["aliases_en"].split(";") if a]
+        # "Beijing Friendship Hospital" is also just "Friendship Hospital".
+        aliases_en += [a.removeprefix("Beijing ") for a in [en, *aliases_en]
+                       if a.startswith("Beijing ") and len(a.split()) >= 3]
         if r["kind"] == "metro":
             display = en if en.endswith("Station") else f"{en} Station"
             if zh.endswith("站"):
@@ -192,7 +195,7 @@ def crosswoz_places(directory: Path, base: Gazetteer, stations: dict[str, Landma
             prov += "; lat/lon of the nearest metro station"
         own = own and normalize(name) not in known_words and len(re.findall(r"[\u4e00-\u9fff]", name)) >= 2
         out.append(Landmark(f"crosswoz-{kind}-{i:04d}", kind, name, en, tuple(aliases),
-                            (en,) if kind == "attraction" else (), codes, lat, lon, "CrossWOZ (Apache-2.0)", prov,
+                            (en,) if kind == "attraction" and own else (), codes, lat, lon, "CrossWOZ (Apache-2.0)", prov,
                             own))
     return out
 

@@ -198,7 +198,10 @@ class Gazetteer:
                 if not weak:
                     g.zh_townships.setdefault(short, set()).add(p.township_code)
                 g._add_zh(short, _Target("township_short", frozenset({p.township_code}), weak_district=weak))
-            for variant in pinyin_variants(short):
+            variants = pinyin_variants(short)
+            if short.endswith("路"):  # 学院路 is also "Xueyuan Road"
+                variants |= {v[:-2] + "road" for v in variants if v.endswith("lu")}
+            for variant in variants:
                 for w in EN_TOWNSHIP_WORDS:
                     g._add_en(variant + w, _Target("township", frozenset({p.township_code})))
                 if variant not in district_pinyin and short not in COMMON_WORD_SHORT_NAMES:
@@ -279,8 +282,15 @@ class Gazetteer:
         for start, end, name, targets in hits:
             usable = [t for t in targets if t.kind not in ("district", "blocker") and (not t.weak_district or t.weak_district in districts)]
             if usable:
+                # One name, several meanings: the most specific kind speaks (the place 前门大街 over the road).
+                best = min(_RANK[t.kind] for t in usable)
+                others = frozenset().union(*(t.codes for t in usable if _RANK[t.kind] != best))
+                usable = [t for t in usable if _RANK[t.kind] == best]
                 codes = frozenset().union(*(t.codes for t in usable))
-                ranked.append((min(_RANK[t.kind] for t in usable), -(end - start), start, name, codes, usable))
+                if all(len(c) == 6 for c in codes) and _meet(codes, others):
+                    # It only knows the district; another meaning of the same name knows the township.
+                    codes = _meet(codes, others)
+                ranked.append((best, -(end - start), start, name, codes, usable))
         ranked.sort(key=lambda r: r[:3])
         matched = tuple(name for _, _, name, targets in sorted(hits) if any(t.kind != "blocker" and (
             t.kind == "district" or not t.weak_district or t.weak_district in districts) for t in targets))
