@@ -16,8 +16,10 @@ _EN_ORDINALS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three"
 _ZH_NUMBER = re.compile(r"^(?:按|选|是|要|就|我选|第)?\s*([0-9]|[一二两三四五六七八九十])\s*(?:个|号|项|种|条)?(?:的|吧|啊|呀)?$")
 _EN_NUMBER = re.compile(r"^(?:press|option|number|no\.?|choice|the)?\s*(\d|first|second|third|fourth|fifth|one|two|"
                         r"three|four|five|1st|2nd|3rd|4th|5th)(?:\s+(?:one|option|choice))?\.?$")
-_FILLERS = re.compile(r"(的|那个|这个|那边|吧|啊|呀|是|在|我|住|区|街道|地区|镇|乡|please|the|one|in|district|"
-                      r"subdistrict|area|town|township|street|i|live|it|is|s)")
+_FILLERS = re.compile(r"(的|那个|这个|那边|吧|啊|呀|是|在|我|住|区|街道|地区|镇|乡)|\b(please|the|one|in|district|"
+                      r"subdistrict|area|town|township|street|i|live|it|is|s)\b")
+# "Tiantongyuan South" is 天通苑南: English directions read as the pinyin in township names.
+_EN_DIRECTIONS = {"north": "bei", "south": "nan", "east": "dong", "west": "xi", "middle": "zhong"}
 _DIRECTIONS = {"东": "east", "西": "west", "南": "south", "北": "north", "中": "middle"}
 
 
@@ -71,7 +73,7 @@ def _names_township(p: "Place", text: str) -> bool:
     core = _core(p.township_name, ("街道办事处", "地区办事处", "街道", "地区", "镇", "乡"))
     if core in text:
         return True
-    key = squash(text)
+    key = squash(re.sub(r"\b(north|south|east|west|middle)\b", lambda m: _EN_DIRECTIONS[m.group(1)], text))
     return bool(key) and "".join(pinyin_words(core)) in key
 
 

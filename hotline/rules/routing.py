@@ -308,7 +308,8 @@ class Gazetteer:
             return Location(None, None, (), tuple(sorted(districts)), matched, address=address)
         if districts:
             cells = _meet(cells, frozenset(districts)) or cells
-        return self._result(cells, matched, tuple(dict.fromkeys(named)), address)
+        unique = {lm.name_zh: lm for lm in reversed(named)}  # a station and a railway may share a name
+        return self._result(cells, matched, tuple(reversed(unique.values())), address)
 
     def _result(self, cells: frozenset[str], matched, named, address, distance=None) -> Location:
         # A district-only code beside townships of that district adds nothing.
