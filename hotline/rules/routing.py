@@ -86,7 +86,7 @@ class Location:
 
     def label(self, lang: str = "zh") -> str:
         """The place found, for a reply: the township, or the district; never Chinese in English."""
-        if self.candidates and (self.township_code or not self.ambiguous):
+        if len(self.candidates) == 1:
             return self.candidates[0].label(lang)
         return ""
 
@@ -304,7 +304,9 @@ class Gazetteer:
         address = parse_address(norm, known_roads=self._roads) if hits else Address()
         if cells is None:
             if len(districts) == 1:
-                return Location(next(iter(districts)), None, (), (), matched, address=address)
+                (d,) = districts
+                # One district-only candidate, so that label() names it in either language.
+                return Location(d, None, (self.place(d),), (), matched, address=address)
             return Location(None, None, (), tuple(sorted(districts)), matched, address=address)
         if districts:
             cells = _meet(cells, frozenset(districts)) or cells

@@ -115,6 +115,7 @@ def test_a_common_word_township_counts_only_with_its_district(gaz):
 def test_a_district_name_means_the_district_not_the_street_of_the_same_name(gaz, text, district):
     loc = gaz.locate(text)
     assert (loc.district_code, loc.township_code, loc.ambiguous) == (district, None, False), loc
+    assert loc.label("en").endswith(" District") and loc.label("zh").endswith("区")
 
 
 @pytest.mark.parametrize("text, township", [
