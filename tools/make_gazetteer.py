@@ -100,9 +100,12 @@ def manual_places(units: Units) -> list[Landmark]:
             if zh.endswith("站"):
                 zh = zh[:-1] if zh.endswith("站站") else zh
             forms = [f"{zh}站", f"{zh}地铁站", f"地铁{zh}站", f"{zh}地铁"]
-            # The bare name also means the station unless a township, district or other place has it.
-            if (zh not in units.names - COMMON_WORD_SHORT_NAMES and zh not in units.district_names
-                    and not bare_taken[zh]):
+            # The bare name also means the station unless a district, another place, or a township of the
+            # station's own district has it (十里堡 is a station in 朝阳 and a town in 密云: both meanings stay).
+            own_towns = {units.township.get((d[:6], zh)) for d in codes} - {None}
+            # Everyday words (果园, 北苑) stay out too: only 果园站 and 果园地铁站 name the station.
+            if (not own_towns and zh not in units.district_names and not bare_taken[zh]
+                    and zh not in COMMON_WORD_SHORT_NAMES):
                 forms.append(zh)
             aliases_zh += forms
             aliases_en += [f"{en} {w}" for w in METRO_EN] + [en]

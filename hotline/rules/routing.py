@@ -296,9 +296,11 @@ class Gazetteer:
             t.kind == "district" or not t.weak_district or t.weak_district in districts) for t in targets))
         cells: frozenset[str] | None = None
         named: list[Landmark] = []
-        for _, _, _, _, codes, usable in ranked:
+        best_rank = None
+        for rank, _, _, _, codes, usable in ranked:
             narrowed = codes if cells is None else _meet(cells, codes)
             if narrowed:
+                best_rank = rank if best_rank is None else best_rank
                 cells = narrowed
                 named += [t.place for t in usable if t.place is not None and t.kind == "place"]
         address = parse_address(norm, known_roads=self._roads) if hits else Address()
@@ -309,7 +311,12 @@ class Gazetteer:
                 return Location(d, None, (self.place(d),), (), matched, address=address)
             return Location(None, None, (), tuple(sorted(districts)), matched, address=address)
         if districts:
-            cells = _meet(cells, frozenset(districts)) or cells
+            inside = _meet(cells, frozenset(districts))
+            if not inside and best_rank == _RANK["township_short"] and len(districts) == 1:
+                # A bare township name from another district than the one named is a namesake: the district wins.
+                (d,) = districts
+                return Location(d, None, (self.place(d),), (), matched, address=address)
+            cells = inside or cells
         unique = {lm.name_zh: lm for lm in reversed(named)}  # a station and a railway may share a name
         return self._result(cells, matched, tuple(reversed(unique.values())), address)
 

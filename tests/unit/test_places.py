@@ -219,3 +219,10 @@ def test_a_position_gives_the_township_of_the_places_there(gaz):
 
 def test_the_gazetteer_is_loaded_once_per_process():
     assert Gazetteer.load() is Gazetteer.load()
+
+
+def test_a_namesake_township_in_another_district_gives_way_to_the_district_named(gaz):
+    # 十里堡 is a metro station in 朝阳 and a town in 密云.
+    assert gaz.locate("朝阳区十里堡").district_code == CHAOYANG
+    assert gaz.locate("密云十里堡镇").township_code == "110118103"
+    assert gaz.locate("我家果园里的树倒了").district_code is None  # 果园 is also a station: only as 果园站
