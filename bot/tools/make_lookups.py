@@ -23,6 +23,9 @@ MIN_PINYIN = 6
 def place_names(g: Gazetteer) -> list[str]:
     """Chinese names of every township, district and landmark, and the longer pinyin forms."""
     zh = set(g.zh_townships) | set(g.zh_districts)
+    # Named places too, except shops and hotels (thousands of names nobody gives as a place to the bot).
+    zh |= {n for lm in g.landmarks if lm.kind not in ("hotel", "restaurant")
+           for n in ((lm.name_zh,) if lm.name_matches else ()) + lm.aliases_zh}
     en = {n for n in set(g.en_townships) | set(g.en_districts) if len(n) >= MIN_PINYIN and " " not in n}
     # Single-character short forms (e.g. a district called 门) would match everywhere.
     zh = {n for n in zh if len(n) >= 2}
