@@ -4,6 +4,7 @@ ivr/ renders as TwiML; the step names are the webhooks' path tails (ivr/voice.py
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from hotline.core import Core
 from hotline.errors import TicketNotFound
 from hotline.privacy import mask_phone
 from hotline.rules import prompts
+from hotline.rules.askback import choose
+from hotline.rules.routing import Place
 from hotline.store.models import Conversation, Ticket
 from hotline.work.lifecycle import get_ticket
 
@@ -39,6 +42,7 @@ NO_WORDS = ("2", "不", "否", "其他", "换", "别的", "no", "another", "othe
 CALLBACK_WORDS = ("回电", "回拨", "打回来", "call back", "callback", "call me")
 ENDED = ("completed", "busy", "failed", "no-answer", "canceled")
 REFERENCE_DIGITS = 10
+MAX_CHOICES = 4
 # Listening for an emergency's place: one short question, never a long wait.
 EMERGENCY_WHERE_S = 10
 
@@ -303,14 +307,16 @@ def ask_where(t: Turn, *lead: str, again: bool = False):
 
 @step("where")
 def where(t: Turn):
-    """Match the place against the township list; twice not placed, keep the words for a human."""
+    """Match the place against the gazetteer; an ambiguous one is asked back; twice not placed, a human places it."""
     text = t.speech
     if text:
         cls = t.classifier.classify(text)
         if cls.group == "emergency":
             return emergency_heard(t, text, cls)
         loc = t.core.gazetteer.locate(text)
-        if (loc.township_code or loc.district_code) and not loc.ambiguous:
+        if loc.ambiguous and loc.candidates:
+            return ask_which(t, text, loc)
+        if loc.township_code or loc.district_code:
             t.st["where"] = text
             return ask_callback(t, t.say("place_heard", place=place_name(t, loc) or text))
     if calls.bump(t.conv, "where") >= 2:
@@ -320,15 +326,44 @@ def where(t: Turn):
     return ask_where(t, t.say("not_heard") if not text else "", again=bool(text))
 
 
+def ask_which(t: Turn, text: str, loc):
+    """朝阳区的八里庄请按1，海淀区的八里庄请按2 — keys or the name said."""
+    candidates = loc.candidates[:MAX_CHOICES]
+    t.st.update(step="which", where=text, candidates=[dataclasses.asdict(p) for p in candidates])
+    if loc.district_code:
+        t.st["place"] = {"district_code": loc.district_code, "township_code": None}  # one district: set at once
+    sep = "，" if t.lang == "zh" else ". "
+    options = sep.join(t.say("which_option", label=p.label(t.lang), n=i) for i, p in enumerate(candidates, 1))
+    return Ask([t.say("which", place=text, options=options)], step="which", timeout=t.timeout(), num_digits=1)
+
+
+@step("which")
+def which(t: Turn):
+    """The caller's choice of an ambiguous place; not understood twice, a human places it."""
+    candidates = [Place(**p) for p in t.st.get("candidates") or []]
+    chosen = choose(candidates, t.heard)
+    if chosen is not None:
+        t.st["place"] = {"district_code": chosen.district_code, "township_code": chosen.township_code or None}
+        t.st.pop("candidates", None)
+        return ask_callback(t, t.say("place_heard", place=chosen.label(t.lang)))
+    if calls.bump(t.conv, "which") >= 2:
+        t.st.pop("candidates", None)
+        return ask_callback(t)
+    loc = t.core.gazetteer.locate(t.st.get("where"))
+    return ask_which(t, t.st.get("where") or "", loc)
+
+
 def place_name(t: Turn, loc) -> str:
-    """The matched place: the gazetteer's Chinese name, or the caller's own pinyin words in English."""
-    if t.lang == "en":
-        # Pinyin of a name can be ambiguous (朝阳 is Chaoyang, not Zhaoyang): echo what the caller said.
-        return ", ".join(m.title() for m in loc.matched)
+    """The matched place in the caller's language (English names in English, never bare Chinese)."""
+    label = loc.label(t.lang)
+    if label:
+        return label
     g = t.core.gazetteer
     place = g.places.get(loc.township_code) if loc.township_code else None
     if place is not None:
-        return f"{place.district_name}{place.township_name}"
+        return place.label(t.lang)
+    if t.lang == "en":
+        return ", ".join(m.title() for m in loc.matched)
     return g.districts.get(loc.district_code or "", "")
 
 

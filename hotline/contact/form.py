@@ -5,6 +5,7 @@ or down, so nobody's complaint is lost because a service is down.
 """
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import datetime
 
@@ -15,7 +16,9 @@ from hotline.contact.dialogue import (CANCEL_WORDS, GREETINGS, BotRequest, Class
                                       detect_lang, prompt)
 from hotline.core import Core
 from hotline.errors import InvalidInput
+from hotline.rules.askback import choose
 from hotline.rules.deadlines import local
+from hotline.rules.routing import Place
 from hotline.store.citizens import normalize_phone
 from hotline.store.models import Conversation, Department, Ticket, Township
 from hotline.work.intake import IntakeRequest, open_ticket
@@ -74,18 +77,32 @@ class FormDialogue:
                 return self._emergency(session, conversation, text, state, lang, now=now, phone=phone,
                                        external_id=external_id)
             loc = self.core.gazetteer.locate(text)
+            if loc.ambiguous and loc.candidates:
+                return self._ask_which(state, text, loc, lang)
             if loc.township_code or loc.district_code:
                 state["where"] = text
             else:
                 state["step"] = "where"
                 return DialogueResult([Reply(prompt(lang, "ask_where"))])
+        elif step == "which":
+            chosen = choose(places_of(state), text)
+            if chosen is None:
+                loc = self.core.gazetteer.locate(text)  # another place altogether, said in full
+                if loc.township_code and not loc.ambiguous:
+                    state.pop("candidates", None)
+                    state["where"] = f"{state.get('where', '')} {text}".strip()
+                elif not state.get("which_asked_again"):
+                    state["which_asked_again"] = True
+                    return DialogueResult([Reply(prompt(lang, "which_again", options=options_text(
+                        places_of(state), lang)), buttons=option_buttons(places_of(state), lang))])
+                # Twice no choice: the district when they share one, else triage places it.
+            else:
+                state["district_code"], state["township_code"] = chosen.district_code, chosen.township_code
+            state.pop("candidates", None)
         elif step == "where":
             loc = self.core.gazetteer.locate(text)
             if loc.ambiguous and loc.candidates:
-                options = "、" if lang == "zh" else " or "
-                names = options.join(f"{p.district_name}{p.township_name}" for p in loc.candidates[:4])
-                state["step"] = "where"
-                return DialogueResult([Reply(prompt(lang, "ask_which", place=text, options=names))])
+                return self._ask_which(state, text, loc, lang)
             if not (loc.township_code or loc.district_code):
                 tries = state.get("where_tries", 0) + 1
                 state["where_tries"] = tries
@@ -111,6 +128,16 @@ class FormDialogue:
             state["step"] = "contact"
             return DialogueResult([Reply(prompt(lang, "ask_contact"))])
         return self._file(session, conversation, state, lang, now=now, phone=phone, external_id=external_id)
+
+    def _ask_which(self, state: dict, text: str, loc, lang: str) -> DialogueResult:
+        """An ambiguous place is asked back: numbered choices (buttons in chat); the district is set at once
+        when every candidate lies in one."""
+        candidates = loc.candidates[:MAX_CHOICES]
+        state.update(step="which", where=text, candidates=[dataclasses.asdict(p) for p in candidates])
+        if loc.district_code:
+            state["district_code"] = loc.district_code
+        return DialogueResult([Reply(prompt(lang, "ask_which", place=text, options=options_text(candidates, lang)),
+                                     buttons=option_buttons(candidates, lang))])
 
     def _emergency(self, session, conversation, text, state, lang, *, now, phone, external_id) -> DialogueResult:
         """The safety line first; then where. A known phone is filed at once (the place joins the ticket when it
@@ -145,6 +172,7 @@ class FormDialogue:
             location=state.get("where"),
             service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
             kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
+            district_code=state.get("district_code"), township_code=state.get("township_code"),
             external_id=filing_key(conversation, state), fresh_key=True, citizen=conversation.citizen,
             actor="citizen",
             chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))
@@ -181,6 +209,25 @@ class FormDialogue:
                 name = (d.name_en if lang == "en" else d.name_zh) if d else None
             self._unit_names[key] = name
         return self._unit_names.get(key)
+
+
+MAX_CHOICES = 4
+
+
+def places_of(state: dict) -> list[Place]:
+    """The candidates the citizen was asked to choose from."""
+    return [Place(**p) for p in state.get("candidates") or []]
+
+
+def options_text(candidates, lang: str) -> str:
+    """1 朝阳区八里庄街道；2 海淀区八里庄街道 — English names in English."""
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(f"{i} {p.label(lang)}" for i, p in enumerate(candidates, 1))
+
+
+def option_buttons(candidates, lang: str) -> tuple[dict, ...]:
+    """The same choices as chat buttons."""
+    return tuple({"title": p.label(lang), "payload": str(i)} for i, p in enumerate(candidates, 1))
 
 
 DENY = ("2", "不", "否", "不是", "不用", "no", "nope", "cancel")

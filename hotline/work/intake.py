@@ -49,6 +49,9 @@ class IntakeRequest:
     # A classification already made (e.g. by the Rasa model); keywords are used when absent.
     classification: Classification | None = None
     actor: str = "citizen"
+    # The place the citizen chose when asked back (an ambiguous name): it wins over the words.
+    district_code: str | None = None
+    township_code: str | None = None
     # The citizen the caller already found (the conversation turn): not looked up again.
     citizen: Citizen | None = None
     # The caller guarantees external_id was never used (the turn's keys are random and its message is the
@@ -102,7 +105,10 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
     confidence = 1.0 if req.service_code else cls.confidence
     classified_by = "caller" if req.service_code else ("keywords" if req.classification is None else "model")
     location = core.gazetteer.locate(req.location) if req.location else routing.Location()
-    if location.township_code is None and not location.ambiguous:
+    if req.township_code or req.district_code:
+        location = routing.Location(district_code=req.district_code, township_code=req.township_code or None,
+                                    matched=location.matched)
+    elif location.township_code is None and not location.ambiguous:
         # People often say where inside the description itself.
         from_text = core.gazetteer.locate(text)
         if from_text.township_code or (from_text.district_code and not location.district_code):

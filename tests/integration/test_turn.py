@@ -210,3 +210,35 @@ def test_reference_look_ups_are_throttled_per_conversation(db):
     sms = Texter(db, SMS, sender="+8613900139000")
     answers = [sms(f"status 26332{i:05d}") for i in range(7)]
     assert "No ticket" in text_of(answers[4]) and "Too many" in text_of(answers[5])
+
+
+def test_an_ambiguous_place_is_asked_back_and_the_choice_is_what_the_ticket_carries(db):
+    sms = Texter(db, SMS)
+    sms("路灯坏了好几天了")
+    asked = sms("八里庄", minutes=1)
+    assert "1 朝阳区八里庄街道" in text_of(asked) and "2 海淀区八里庄街道" in text_of(asked)
+    filed = sms("海淀的", minutes=2)
+    assert filed.ticket is not None
+    with db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert ticket.township_code == "110108005"
+        assert ticket.district_code == "110108" and "八里庄" in ticket.location_text
+
+
+def test_the_ask_back_takes_a_number_and_chat_shows_buttons(db):
+    chat = Texter(db, CHAT, sender="chat-which-1")
+    chat("路灯坏了好几天了")
+    asked = chat("八里庄")
+    assert [c["payload"] for c in asked.replies[0].choices] == ["1", "2"]
+    chat("1")
+    chat("13800138000")
+    with db.session() as s:
+        assert s.scalars(select(Ticket)).one().district_code == "110105"  # 朝阳
+
+
+def test_english_ask_back_carries_no_untranslated_chinese(db):
+    sms = Texter(db, SMS)
+    sms("The street light is broken")
+    asked = sms("Balizhuang", minutes=1)
+    assert "Chaoyang" in text_of(asked) and "Haidian" in text_of(asked)
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text_of(asked))

@@ -328,3 +328,26 @@ def test_unknown_parameters_are_accepted(twilio):
     root = Call(twilio).post("/twilio/voice", StirVerstat="TN-Validation-Passed-A", CallerCountry="CN",
                              SomethingNew="x")
     assert root.find("Gather") is not None
+
+
+def test_an_ambiguous_place_is_asked_back_by_numbers_and_the_keyed_choice_is_filed(twilio, db):
+    call = Call(twilio)
+    call.start(), call.press("1"), call.say("路灯坏了好几天了")
+    asked = call.say("八里庄")
+    text = spoken(asked)
+    assert "朝阳区八里庄街道请按1" in text and "海淀区八里庄街道请按2" in text
+    assert call.action() == "/twilio/voice/which" and asked.find("Gather").get("numDigits") == "1"
+    confirm = call.press("2")
+    assert "海淀区八里庄街道" in spoken(confirm)
+    call.press("1")
+    (ticket,) = tickets(db)
+    assert (ticket.district_code, ticket.township_code) == ("110108", "110108005")
+
+
+def test_the_ask_back_understands_a_spoken_district(twilio, db):
+    call = Call(twilio)
+    call.start(), call.press("1"), call.say("路灯坏了好几天了"), call.say("八里庄")
+    call.say("朝阳区的")
+    call.press("1")
+    (ticket,) = tickets(db)
+    assert ticket.township_code == "110105015"
