@@ -94,3 +94,7 @@ def register_cli(app: Flask) -> None:
             report = load_reference_data(s, svc.core.taxonomy)
         click.echo(f"database ready at revision head: {report.districts} districts, {report.townships} townships, "
                    f"{report.departments} departments, {report.service_codes} service codes")
+        if not svc.config.twilio.agent_number:
+            # Said at every start: an emergency caller who asks for a person would get a voicemail.
+            click.echo("note: no on-duty agent number (TWILIO_AGENT_NUMBER): emergency and agent calls cannot be "
+                       "transferred and go to voicemail or the agent queue")

@@ -288,6 +288,7 @@ class ChatConfig:
 
     max_messages_per_minute: int = 12
     max_tickets_per_minute: int = 30
+    allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if min(self.max_messages_per_minute, self.max_tickets_per_minute) <= 0:

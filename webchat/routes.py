@@ -51,14 +51,30 @@ def _chat_error(exc: ChatError):
     return jsonify({"error": body}), exc.status
 
 
+@bp.before_request
+def _refuse_foreign_origins():
+    # A browser on another site may only use the chat when the city lists that site: otherwise any page could
+    # make its visitors post complaints (a simple text/plain POST needs no preflight).
+    origin = request.headers.get("Origin")
+    if request.method == "POST" and origin and not _allowed(origin):
+        raise ChatError(403, "origin_not_allowed", "this site may not use the hotline's chat")
+
+
 @bp.after_request
 def _cors(resp):
-    # The widget is embedded on the city's own sites; the API uses no cookies (the conversation id is the key).
-    if request.path.startswith("/chat/"):
-        resp.headers["Access-Control-Allow-Origin"] = "*"
+    # The widget is embedded on the city's own sites (chat.allowed_origins); the API uses no cookies.
+    origin = request.headers.get("Origin")
+    if request.path.startswith("/chat/") and origin and _allowed(origin):
+        resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
         resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        resp.headers["Vary"] = "Origin"
     return resp
+
+
+def _allowed(origin: str) -> bool:
+    """Our own origin, or one the city listed."""
+    return origin == request.host_url.rstrip("/") or origin in services().config.chat.allowed_origins
 
 
 @bp.route("/chat/api/messages", methods=["OPTIONS"])

@@ -23,7 +23,12 @@ def test_init_db_migrates_an_empty_database_and_loads_reference_data_twice(tmp_p
         assert sum(d.type != "district_government" for d in depts) >= 25
         assert s.scalar(select(func.count()).select_from(ServiceCode)) == len(svc.core.taxonomy.codes)
     assert "alembic_version" in inspect(svc.engine).get_table_names()
+    assert "no on-duty agent number" in result.output  # make run says so at every start
     svc.dispose()
+    with_agent = build_services(make_config(f"sqlite:///{tmp_path / 'fresh.db'}", **{"twilio.agent_number": "+8613900139000"}))
+    out = create_app(with_agent.config, services=with_agent).test_cli_runner().invoke(args=["init-db"]).output
+    assert "no on-duty agent number" not in out
+    with_agent.dispose()
 
 
 def test_the_postgresql_schema_matches_the_models(services):

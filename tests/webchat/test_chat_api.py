@@ -123,3 +123,24 @@ def test_polling_after_a_huge_message_id_is_a_json_400(client, db):
     cid = post(client, text="望京小区停水了").get_json()["conversation_id"]
     resp = client.get(f"/chat/api/messages?conversation_id={cid}&after=99999999999999999999")
     assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "after"
+
+
+def test_only_listed_sites_may_use_the_chat_from_a_browser(db):
+    from app import create_app
+    from tests.scheduler_helpers import with_config
+    svc = with_config(db, **{"chat.allowed_origins": ["https://www.beijing.gov.cn"]})
+    client = create_app(svc.config, svc).test_client()
+    body = {"text": "望京小区停水了"}
+    listed = client.post("/chat/api/messages", json=body, headers={"Origin": "https://www.beijing.gov.cn"})
+    assert listed.status_code == 200
+    assert listed.headers["Access-Control-Allow-Origin"] == "https://www.beijing.gov.cn"
+    foreign = client.post("/chat/api/messages", data='{"text": "燃气泄漏"}', content_type="text/plain",
+                          headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403 and foreign.get_json()["error"]["code"] == "origin_not_allowed"
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+    preflight = client.options("/chat/api/messages", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    own = client.post("/chat/api/messages", json=body, headers={"Origin": "http://localhost"})
+    assert own.status_code == 200
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message).where(Message.body == "燃气泄漏")) == 0
