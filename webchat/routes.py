@@ -159,16 +159,17 @@ def post_message():
     text = text.encode("utf-8", "replace").decode("utf-8").strip()
     lang = lang or detect_lang(text, svc.config.app.default_lang)
     max_chars = svc.config.api.max_text_chars
+    position = _position(body.get("position"))
     # Nothing to understand: answer at once, store nothing, wake no bot.
-    if not text:
+    if not text and not position:
         return _answer(conversation_id, [_notice(lang, "empty")])
     if len(text) > max_chars:
         return _answer(conversation_id, [_notice(lang, "too_long", n=len(text), max=max_chars)])
-    if not WORDS_RE.search(text):
+    if not position and not WORDS_RE.search(text):
         return _answer(conversation_id, [_notice(lang, "no_words")])
     # NUL is no character a citizen types, and PostgreSQL refuses it in text.
     outcome = svc.converse(Inbound(channel=WEB, sender=conversation_id, text=text.replace("\x00", ""),
-                                   message_key=client_id,
+                                   message_key=client_id, position=position,
                                    lang=lang), now=utcnow())
     replies = [{"text": r.text, "buttons": [_button(b) for b in r.choices], "custom": r.custom}
                for r in outcome.replies]
@@ -201,6 +202,19 @@ def get_messages():
                         "messages": [{"id": m.id, "text": m.body, "sender": m.sender,
                                       "at": m.created_at.isoformat()} for m in rows],
                         "last_message_id": max([after] + [m.id for m in rows])})
+
+
+def _position(value) -> tuple[float, float] | None:
+    """{lat, long} from the widget's "share my location" (the browser's permission): degrees, or a 400."""
+    if value is None:
+        return None
+    try:
+        lat, lon = float(value["lat"]), float(value["long"])
+    except (TypeError, KeyError, ValueError):
+        raise ChatError(400, "invalid_field", "position must be {lat, long} in degrees", "position") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ChatError(400, "invalid_field", "position must be {lat, long} in degrees", "position")
+    return lat, lon
 
 
 def _notice(lang: str, key: str, **values) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -50,6 +51,8 @@ NO_RE = re.compile(r"^\s*(?:2|不|不是|否|不对|no|n|nope|new)\s*[。.!！]?
 PLACE_ADDITION_WINDOW = timedelta(minutes=30)
 PLACE_ADDITION_MAX_CHARS = 40
 LOOKUPS_PER_HOUR = 5
+# A shared position names the places within this distance (a city block or two).
+POSITION_RADIUS_M = 800
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Inbound:
     message_key: str | None = None  # the channel's id of this message (MessageSid, client message id)
     media: tuple[dict, ...] = ()
     lang: str | None = None
+    position: tuple[float, float] | None = None  # (lat, long) the citizen shared
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,8 @@ class Contact:
     def _receive(self, session: Session, inbound: Inbound, *, now: datetime) -> _Context | Outcome:
         """Citizen, conversation and the stored message; a retried message gets its first answer again."""
         channel, config = inbound.channel, self.core.config
+        if inbound.position:
+            inbound = self._placed_by_position(inbound)
         phone = self._phone(inbound.sender) if channel.by_phone else None
         citizen = find_or_create_citizen(session, now=now, phone=phone) if phone else None
         lang = inbound.lang or detect_lang(inbound.text, (citizen.lang if citizen else None)
@@ -377,6 +383,21 @@ class Contact:
         return None
 
     # -- helpers --------------------------------------------------------------------------------------
+
+    def _placed_by_position(self, inbound: Inbound) -> Inbound:
+        """A shared position becomes words the dialogue understands: the township (or district) around it."""
+        lat, lon = inbound.position
+        loc = self.core.gazetteer.locate_point(lat, lon, radius_m=POSITION_RADIUS_M)
+        lang = inbound.lang or self.core.config.app.default_lang
+        place = loc.label("zh") or (self.core.gazetteer.districts.get(loc.district_code or "", ""))
+        if loc.township_code and not place:
+            found = self.core.gazetteer.places.get(loc.township_code)
+            place = found.label("zh") if found else ""
+        marker = f"[{lat:.5f},{lon:.5f}]"
+        # The Chinese name is what the gazetteer reads back; the coordinates stay with the message.
+        words = f"{place} {marker}" if place else marker
+        text = f"{inbound.text} {words}".strip() if inbound.text else words
+        return dataclasses.replace(inbound, text=text, lang=lang)
 
     def _phone(self, raw: str | None) -> str | None:
         if not raw:

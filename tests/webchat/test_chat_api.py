@@ -144,3 +144,19 @@ def test_only_listed_sites_may_use_the_chat_from_a_browser(db):
     assert own.status_code == 200
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Message).where(Message.body == "燃气泄漏")) == 0
+
+
+def test_a_shared_position_answers_where_with_the_township_around_it(client, db):
+    cid = post(client, text="路灯坏了好几天了").get_json()["conversation_id"]
+    # Sanlitun Taikoo Li, 朝阳区三里屯街道.
+    where = post(client, conversation_id=cid, text="", position={"lat": 39.9367, "long": 116.4551}).get_json()
+    assert "手机" in where["replies"][0]["text"]  # the place was taken: on to how to call back
+    with db.session() as s:
+        body = s.scalars(select(Message).where(Message.direction == "in").order_by(Message.id.desc())).first().body
+        assert "[39.93670,116.45510]" in body
+
+
+@pytest.mark.parametrize("position", [{"lat": 200, "long": 1}, {"lat": "x", "long": 1}, [1, 2], {"lat": 1}])
+def test_a_bad_position_is_a_json_400(client, position):
+    resp = post(client, text="", position=position)
+    assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "position"

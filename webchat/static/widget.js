@@ -14,11 +14,12 @@
     zh: {open: "12345 在线咨询", title: "12345 市民热线", close: "关闭对话", placeholder: "请描述您的问题…",
          send: "发送", you: "我", bot: "12345", agent: "人工客服", error: "网络不稳定，请稍后重试。",
          reference: "工单号", welcome: "您好，请直接描述遇到的问题，或发送工单号查询进度。", waiting: "已转人工，请稍候…",
-         label: "消息"},
+         label: "消息", locate: "发送我的位置", located: "（我的位置）", noLocation: "无法获取位置，请直接输入地点。"},
     en: {open: "Chat with 12345", title: "12345 Citizen Hotline", close: "Close chat", placeholder: "Describe your problem…",
          send: "Send", you: "You", bot: "12345", agent: "Agent", error: "Connection problem, please try again.",
          reference: "Reference", welcome: "Hello, describe your problem, or send a reference number to check it.",
-         waiting: "Connecting you to an agent…", label: "Message"}
+         waiting: "Connecting you to an agent…", label: "Message", locate: "Share my location",
+         located: "(my location)", noLocation: "Your location is not available; please type the place."}
   }[lang];
   var MAX = 4000;
   var store = window.sessionStorage;
@@ -68,8 +69,11 @@
   input.setAttribute("aria-label", T.label);
   var sendBtn = el("button", "h12345-send", T.send);
   sendBtn.type = "submit";
+  var locateBtn = el("button", "h12345-locate", T.locate);
+  locateBtn.type = "button";
   form.appendChild(input);
   form.appendChild(sendBtn);
+  if (navigator.geolocation) { form.appendChild(locateBtn); }
   panel.appendChild(header);
   panel.appendChild(log);
   panel.appendChild(status);
@@ -126,13 +130,14 @@
     });
   }
 
-  function send(text, shown) {
+  function send(text, shown, position) {
     text = (text || "").trim();
-    if (busy || !text) { return; }
+    if (busy || (!text && !position)) { return; }
     busy = true;
     sendBtn.disabled = true;
     addMessage("you", shown || text);
     var body = {text: text, lang: lang, client_message_id: Date.now().toString(36) + Math.random().toString(36).slice(2, 8)};
+    if (position) { body.position = position; }
     if (conversationId) { body.conversation_id = conversationId; }
     request("POST", "/chat/api/messages", body).then(function (data) {
       conversationId = data.conversation_id;
@@ -195,6 +200,12 @@
       e.preventDefault();
       if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.dispatchEvent(new Event("submit")); }
     }
+  });
+  locateBtn.addEventListener("click", function () {
+    // Only with the browser's permission; the position is sent once, for this message.
+    navigator.geolocation.getCurrentPosition(function (p) {
+      send("", T.located, {lat: p.coords.latitude, long: p.coords.longitude});
+    }, function () { setStatus(T.noLocation); }, {timeout: 10000, maximumAge: 60000});
   });
   if (conversationId) { startPolling(); }
 
