@@ -118,6 +118,10 @@ class Message(Base):
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
 
+# Server default of JSON columns added to tables that already hold rows ("text" is a column name inside Ticket).
+EMPTY_JSON = text("'{}'")
+
+
 class Ticket(Base):
     """A work order (工单): one citizen request, routed to the unit that must act."""
 
@@ -144,7 +148,7 @@ class Ticket(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
     triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned
-    channel: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     text: Mapped[str] = mapped_column(Text)
@@ -160,6 +164,14 @@ class Ticket(Base):
     callback_phone: Mapped[Optional[str]] = mapped_column(String(20))
     recording_url: Mapped[Optional[str]] = mapped_column(Text)
     media: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A point on a partner app's map (WGS-84 degrees); routing uses it once the gazetteer has coordinates.
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    long: Mapped[Optional[float]] = mapped_column(Float)
+    # Answers to the questions a service asks (plate number, indoor temperature...), by question code.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=EMPTY_JSON)
+    # Who reported it when a partner app says so; shown to staff like the phone, never published.
+    reporter_name: Mapped[Optional[str]] = mapped_column(String(120))
+    reporter_email: Mapped[Optional[str]] = mapped_column(String(254))
     master_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
     similarity: Mapped[Optional[float]] = mapped_column(Float)  # to the master, when linked
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
