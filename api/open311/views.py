@@ -45,7 +45,13 @@ def now() -> datetime:
 
 def lang() -> str:
     """zh unless the partner's Accept-Language prefers English (open311.github.io issue 17)."""
-    return request.accept_languages.best_match(LANGS, default="zh") or "zh"
+    # By the primary subtag, best quality first: "zh-CN,en;q=0.8" is Chinese (werkzeug's best_match would
+    # prefer the exact "en" over the regional "zh-CN").
+    for value, quality in request.accept_languages:  # already sorted by quality
+        primary = value.split("-", 1)[0].lower()
+        if quality > 0 and (primary in LANGS or primary == "*"):
+            return "zh" if primary == "*" else primary
+    return "zh"
 
 
 def fmt_of(fmt: str) -> str:
