@@ -37,6 +37,8 @@ PUBLIC_TEXT_CHANNELS = ("open311",)
 CLASS_NAMES = {"emergency": ("紧急", "emergency"), "livelihood": ("水电气热", "water, power, gas and heating"),
                "general": ("一般", "general"), "complex": ("疑难", "complex")}
 TOWNSHIP_TYPES_EN = {"街道": "Subdistrict", "镇": "Town", "乡": "Township", "地区": "Area"}
+# Place names whose usual reading is not pypinyin's first one (朝阳 the district is Chaoyang, not zhaoyang).
+READINGS = {"朝阳": "chaoyang"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
 
@@ -102,20 +104,28 @@ def definition(code: ServiceCodeDef, questions: tuple[Question, ...], lang: str)
     return {"service_code": code.code, "attributes": attributes}
 
 
+def romanised(name: str) -> str:
+    """望京 -> Wangjing, 朝阳门外 -> Chaoyangmenwai."""
+    for head, reading in READINGS.items():
+        if name.startswith(head):
+            return (reading + to_pinyin(name[len(head):])).capitalize()
+    return to_pinyin(name).capitalize()
+
+
 def township_name(township: Township, lang: str) -> str:
     """三里屯街道 / "Sanlitun Subdistrict"."""
     if lang != "en":
         return township.name
     short = strip_township_suffix(township.name)
     kind = TOWNSHIP_TYPES_EN.get(township.type, "")
-    return f"{to_pinyin(short).capitalize()} {kind}".strip()
+    return f"{romanised(short)} {kind}".strip()
 
 
 def district_name(name: str | None, lang: str) -> str | None:
     """朝阳区 / "Chaoyang District"."""
     if not name or lang != "en":
         return name
-    return f"{to_pinyin(name.removesuffix('区')).capitalize()} District"
+    return f"{romanised(name.removesuffix('区'))} District"
 
 
 def agency(ticket: Ticket, names: Names, lang: str) -> str:
