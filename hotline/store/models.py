@@ -118,10 +118,6 @@ class Message(Base):
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
 
-# Server default of JSON columns added to tables that already hold rows ("text" is a column name inside Ticket).
-EMPTY_JSON = text("'{}'")
-
-
 class Ticket(Base):
     """A work order (工单): one citizen request, routed to the unit that must act."""
 
@@ -167,8 +163,9 @@ class Ticket(Base):
     # A point on a partner app's map (WGS-84 degrees); routing uses it once the gazetteer has coordinates.
     lat: Mapped[Optional[float]] = mapped_column(Float)
     long: Mapped[Optional[float]] = mapped_column(Float)
-    # Answers to the questions a service asks (plate number, indoor temperature...), by question code.
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=EMPTY_JSON)
+    # Answers to the questions a service asks (plate number, indoor temperature...), by question code;
+    # NULL in rows written before them and by bulk writers that give every column (demo data).
+    details: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, default=dict)
     # Who reported it when a partner app says so; shown to staff like the phone, never published.
     reporter_name: Mapped[Optional[str]] = mapped_column(String(120))
     reporter_email: Mapped[Optional[str]] = mapped_column(String(254))

@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('lat', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('long', sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column('details', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+        batch_op.add_column(sa.Column('details', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('reporter_name', sa.String(length=120), nullable=True))
         batch_op.add_column(sa.Column('reporter_email', sa.String(length=254), nullable=True))
 
