@@ -5,10 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from api.open311.serializers import STATUS, Names
 from hotline.store.models import Department, District, Ticket, Township
+
+
+# What a GeoReport v2 request shows: loading only these skips the rest (free text of staff, clocks' JSON...).
+SHOWN = load_only(Ticket.id, Ticket.reference, Ticket.status, Ticket.service_code, Ticket.channel, Ticket.text,
+                  Ticket.unit_type, Ticket.unit_code, Ticket.township_code, Ticket.district_code, Ticket.opened_at,
+                  Ticket.updated_at, Ticket.due_at, Ticket.location_text, Ticket.lat, Ticket.long, Ticket.media,
+                  Ticket.resolution, Ticket.master_id)
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,14 @@ def by_references(session: Session, references: list[str]) -> list[Ticket]:
     """The tickets with these references, in the order asked (unknown ones are left out)."""
     if not references:
         return []
-    found = {t.reference: t for t in session.scalars(select(Ticket).where(Ticket.reference.in_(references)))}
+    found = {t.reference: t for t in session.scalars(select(Ticket).options(SHOWN)
+                                                     .where(Ticket.reference.in_(references)))}
     return [found[r] for r in dict.fromkeys(references) if r in found]
 
 
 def requests_page(session: Session, f: RequestFilters) -> tuple[list[Ticket], bool]:
     """One page of tickets opened in the window, newest first, and whether another page follows."""
-    query = select(Ticket).where(Ticket.opened_at >= f.start, Ticket.opened_at <= f.end)
+    query = select(Ticket).options(SHOWN).where(Ticket.opened_at >= f.start, Ticket.opened_at <= f.end)
     if f.service_codes:
         query = query.where(Ticket.service_code.in_(f.service_codes))
     if f.statuses and set(f.statuses) != {"open", "closed"}:
