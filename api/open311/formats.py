@@ -30,9 +30,8 @@ def render(fmt: str, root: str, item: str | None, data: Any, *, status: int = 20
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     else:
         body = to_xml(root, item, data)
-    response = Response(body, status=status, mimetype=MIMETYPES[fmt], headers=headers)
-    response.charset = "utf-8"
-    return response
+    # werkzeug adds "; charset=utf-8" to text/xml; JSON is UTF-8 by definition (RFC 8259).
+    return Response(body, status=status, mimetype=MIMETYPES[fmt], headers=headers)
 
 
 def to_xml(root: str, item: str | None, data: Any) -> str:
