@@ -34,6 +34,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from api import bp as api_bp
     app.register_blueprint(api_bp)
 
+    import api.open311 as open311  # GeoReport v2 for partner apps, beside the JSON API
+    app.register_blueprint(open311.bp)
+
     from webchat import bp as webchat_bp
     app.register_blueprint(webchat_bp)
 
@@ -57,6 +60,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if request.path.startswith("/open311/"):
+            return open311.http_error(exc)  # unknown paths, wrong methods, bodies too large: in the spec's form
         if request.path.startswith("/api/") or request.path == "/healthz":
             return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), exc.code
         return exc
@@ -65,6 +70,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     def _unexpected(exc: Exception):
         # Never a stack trace to a citizen or partner: log it, answer in the channel's terms.
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith("/open311/"):
+            return open311.internal_error()
         if request.path.startswith("/api/"):
             return jsonify({"error": {"code": "internal", "message": "something went wrong; please retry"}}), 500
         return "Something went wrong; please try again.", 500

@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from console.access import ConsoleUser, notification_audiences, ticket_scope
+from hotline.work import intake
 from hotline.store.models import (OPEN_STATUSES, Citizen, Conversation, Deadline, Department, District,
                             Message, Notification, OutboundMessage, ServiceCode, Ticket, Township,
                             User, Whistle)
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 # Clocks that a unit can breach (the follow-up clock is the hotline's own).
 UNIT_CLOCKS = ("sign_for", "first_contact", "feedback")
 FILTER_STATUSES = OPEN_STATUSES + ("resolved", "followed_up", "closed", "merged")
-CHANNELS = ("voice", "sms", "web", "api", "agent")
+CHANNELS = intake.CHANNELS  # the queue filters by every channel intake accepts
 
 
 def clock_colour(starts_at: datetime, due_at: datetime, now: datetime, state: str = "pending") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -282,6 +283,43 @@ class CallbacksConfig:
             raise ConfigError("callbacks: ring and wait times must be positive")
 
 
+# A partner's name: what its tickets are filed under (actor "open311:<name>") and its env variable's tail.
+PARTNER_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,23}")
+# Shortest partner token accepted: a guessable key would let anyone file in a partner's name.
+MIN_PARTNER_TOKEN = 16
+# OPEN311_TOKEN_<NAME> sets open311.partners.<name> (the token is a secret: never in config.yaml).
+PARTNER_TOKEN_ENV = "OPEN311_TOKEN_"
+
+
+@dataclass(frozen=True)
+class Open311Config:
+    """Open311 GeoReport v2 for partner apps (api/open311/): who may file, which jurisdiction, page sizes."""
+
+    jurisdiction_id: str = "12345.beijing.gov.cn"
+    partners: Mapping[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
+    accept_api_token: bool = True
+    page_size: int = 200
+    max_page_size: int = 1000
+    max_days: int = 90
+    contact: str = ""
+    key_service: str = ""
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        for name, token in self.partners.items():
+            if not PARTNER_NAME.fullmatch(name):
+                raise ConfigError(f"open311.partners.{name}: a partner name is 1-24 lowercase letters, digits or _")
+            if token and len(token) < MIN_PARTNER_TOKEN:
+                raise ConfigError(f"open311.partners.{name}: the token must be at least {MIN_PARTNER_TOKEN} characters")
+            if token and token in seen:
+                raise ConfigError(f"open311.partners.{name}: same token as {seen[token]} (one token per partner)")
+            seen[token] = name
+        if not 1 <= self.page_size <= self.max_page_size:
+            raise ConfigError("open311: 1 <= page_size <= max_page_size")
+        if self.max_days < 1:
+            raise ConfigError("open311.max_days: must be at least 1")
+
+
 @dataclass(frozen=True)
 class ChatConfig:
     """Budgets for conversations whose sender is no verified phone (the web chat is open to the internet)."""
@@ -317,6 +355,7 @@ class Config:
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
+    open311: Open311Config = field(default_factory=Open311Config)
 
     @property
     def is_production(self) -> bool:
@@ -361,11 +400,27 @@ def load_config(path: str | os.PathLike | None = None, environ: Mapping[str, str
     for var, dotted in ENV_OVERRIDES.items():
         if environ.get(var):
             _set_dotted(raw, dotted, environ[var])
+    _partner_tokens_from_env(raw, environ)
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)
     config = _build(Config, raw, "")
     _check(config)
     return config
+
+
+def _partner_tokens_from_env(raw: dict, environ: Mapping[str, str]) -> None:
+    """OPEN311_TOKEN_CITYMAP=... becomes open311.partners.citymap."""
+    for var in sorted(environ):
+        if not var.startswith(PARTNER_TOKEN_ENV) or not environ[var]:
+            continue
+        section = raw.setdefault("open311", {})
+        if not isinstance(section, dict):
+            raise ConfigError("open311: must be a mapping")
+        partners = section.get("partners") or {}
+        if not isinstance(partners, dict):
+            raise ConfigError("open311.partners: expected a mapping of partner name to token")
+        partners[var[len(PARTNER_TOKEN_ENV):].lower()] = environ[var]
+        section["partners"] = partners
 
 
 def _set_dotted(raw: dict, dotted: str, value: Any) -> None:
@@ -457,6 +512,11 @@ def _check(config: Config) -> None:
         for cls, hours in table.items():
             if hours <= 0:
                 raise ConfigError(f"time_limits.{name}.{cls}: must be positive")
+    o311 = config.open311
+    if "api" in o311.partners and o311.accept_api_token:
+        raise ConfigError("open311.partners.api: the name api is the JSON API's own token (open311.accept_api_token)")
+    if config.api.token and config.api.token in o311.partners.values():
+        raise ConfigError("open311.partners: a partner token equals api.token; give each partner its own")
     if config.is_production:
         for dotted in REQUIRED_IN_PRODUCTION:
             section, _, key = dotted.partition(".")

@@ -9,12 +9,15 @@ from typing import Iterator
 from hotline.config import load_config
 
 API_TOKEN = "test-token-0123456789"
+# Open311 partner apps (api/open311/): one token each.
+PARTNER_TOKENS = {"citymap": "citymap-token-0123456789", "fixit": "fixit-token-abcdefghij"}
 
 
 def make_config(database_url: str = "sqlite:///:memory:", **overrides):
     """The config tests use: test mode, a known API token."""
     values = {"app.mode": "test", "database.url": database_url, "api.token": API_TOKEN,
-              "app.secret_key": "test-secret", "app.public_base_url": "https://hotline.example.org"}
+              "app.secret_key": "test-secret", "app.public_base_url": "https://hotline.example.org",
+              "open311.partners": dict(PARTNER_TOKENS)}
     values.update(overrides)
     return load_config(environ={}, overrides=values)
 

@@ -145,8 +145,8 @@ def file_call(session: Session, conv: Conversation, *, core: Core, classifier, n
         classification = Classification(**cls)
     req = IntakeRequest(text=what[:config.api.max_text_chars], channel=CHANNEL, phone=st.get("phone"),
                         location=st.get("where"), service_code=service_code, classification=classification,
-                        district_code=(st.get("place") or {}).get("district_code"),
-                        township_code=(st.get("place") or {}).get("township_code"),
+                        chosen_district=(st.get("place") or {}).get("district_code"),
+                        chosen_township=(st.get("place") or {}).get("township_code"),
                         lang=lang, external_id=conv.external_id, conversation_id=conv.id,
                         callback_phone=st.get("callback_phone"), recording_url=recording_url,
                         triage_reason=triage_reason)

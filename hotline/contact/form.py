@@ -172,7 +172,7 @@ class FormDialogue:
             location=state.get("where"),
             service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
             kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
-            district_code=state.get("district_code"), township_code=state.get("township_code"),
+            chosen_district=state.get("district_code"), chosen_township=state.get("township_code"),
             external_id=filing_key(conversation, state), fresh_key=True, citizen=conversation.citizen,
             actor="citizen",
             chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))

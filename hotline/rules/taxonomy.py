@@ -231,6 +231,10 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
         raise ValueError(f"{path}: kinds must be exactly {KINDS}")
     if set(groups) != set(GROUPS):
         raise ValueError(f"{path}: groups must be exactly {GROUPS}")
+    for name, names in groups.items():
+        # An unquoted "en: Water, power, gas and heating" in a flow mapping silently becomes three keys.
+        if set(names) != {"zh", "en"} or not all(isinstance(v, str) and v for v in names.values()):
+            raise ValueError(f"{path}: group {name} needs exactly zh and en names (quote names with commas)")
     codes: dict[str, ServiceCodeDef] = {}
     for item in raw["service_codes"]:
         code = str(item["code"])

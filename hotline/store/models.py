@@ -145,7 +145,7 @@ class Ticket(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
     triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned
-    channel: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     text: Mapped[str] = mapped_column(Text)
@@ -161,6 +161,15 @@ class Ticket(Base):
     callback_phone: Mapped[Optional[str]] = mapped_column(String(20))
     recording_url: Mapped[Optional[str]] = mapped_column(Text)
     media: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A point on a partner app's map (WGS-84 degrees); routing uses it once the gazetteer has coordinates.
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    long: Mapped[Optional[float]] = mapped_column(Float)
+    # Answers to the questions a service asks (plate number, indoor temperature...), by question code;
+    # NULL in rows written before them and by bulk writers that give every column (demo data).
+    details: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, default=dict)
+    # Who reported it when a partner app says so; shown to staff like the phone, never published.
+    reporter_name: Mapped[Optional[str]] = mapped_column(String(120))
+    reporter_email: Mapped[Optional[str]] = mapped_column(String(254))
     master_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id"), index=True)
     similarity: Mapped[Optional[float]] = mapped_column(Float)  # to the master, when linked
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

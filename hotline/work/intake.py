@@ -1,10 +1,12 @@
 """open_ticket: classify, route, link similar and write every clock, all in the caller's transaction."""
 from __future__ import annotations
 
+import json
+import math
 import re
-
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +21,16 @@ from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
 from hotline.store.models import DISPATCHED, NEW, Citizen, Deadline, Ticket, TicketEvent
 from hotline.rules.taxonomy import KINDS, Classification
 
-CHANNELS = ("voice", "sms", "web", "api", "agent")  # the ones this project ships; a new channel names itself
+# The ones this project ships (the console filters by them); a new channel names itself.
+CHANNELS = ("voice", "sms", "web", "api", "agent", "open311")
 CHANNEL_RE = re.compile(r"^[a-z][a-z0-9]{1,7}$")
 LANGS = ("zh", "en")
 MAX_EXTERNAL_ID = 64
+# Answers to a service's questions, stored as JSON with the ticket: bounded so one request stays small.
+MAX_DETAILS = 20
+MAX_DETAILS_CHARS = 8000
+MAX_REPORTER_NAME = 120
+MAX_REPORTER_EMAIL = 254
 # Below this keyword confidence a human checks the category.
 MIN_CONFIDENCE = 0.2
 
@@ -44,14 +52,24 @@ class IntakeRequest:
     callback_phone: str | None = None
     recording_url: str | None = None
     media: list[dict] = field(default_factory=list)
+    # A point on a map (WGS-84 degrees), stored with the ticket.
+    lat: float | None = None
+    long: float | None = None
+    # A township the channel already knows (a partner's address id, a map pin placed in a township); the
+    # place named in `location` still wins, this decides when the text names no township.
+    township_code: str | None = None
+    # Answers to the questions the service asks (plate number, indoor temperature...), by question code.
+    details: dict[str, Any] = field(default_factory=dict)
+    reporter_name: str | None = None
+    reporter_email: str | None = None
     # Set by a channel that knows a human must look (voicemail, hang-up half way).
     triage_reason: str | None = None
     # A classification already made (e.g. by the Rasa model); keywords are used when absent.
     classification: Classification | None = None
     actor: str = "citizen"
     # The place the citizen chose when asked back (an ambiguous name): it wins over the words.
-    district_code: str | None = None
-    township_code: str | None = None
+    chosen_district: str | None = None
+    chosen_township: str | None = None
     # The citizen the caller already found (the conversation turn): not looked up again.
     citizen: Citizen | None = None
     # The caller guarantees external_id was never used (the turn's keys are random and its message is the
@@ -78,6 +96,29 @@ def validate(req: IntakeRequest, core: Core) -> None:
         raise InvalidInput(f"external_id must be 1-{MAX_EXTERNAL_ID} characters", field="external_id")
     if req.location is not None and len(req.location) > max_chars:
         raise InvalidInput("location is too long", field="location")
+    _validate_point(req)
+    if req.township_code is not None and req.township_code not in core.gazetteer.places:
+        raise InvalidInput(f"unknown township {req.township_code!r}", field="township_code",
+                           code="unknown_township")
+    if len(req.details) > MAX_DETAILS or len(json.dumps(req.details, ensure_ascii=False)) > MAX_DETAILS_CHARS:
+        raise InvalidInput(f"at most {MAX_DETAILS} details of {MAX_DETAILS_CHARS} characters in all",
+                           field="details")
+    if req.reporter_name is not None and len(req.reporter_name) > MAX_REPORTER_NAME:
+        raise InvalidInput(f"reporter_name is longer than {MAX_REPORTER_NAME} characters", field="reporter_name")
+    if req.reporter_email is not None and len(req.reporter_email) > MAX_REPORTER_EMAIL:
+        raise InvalidInput(f"reporter_email is longer than {MAX_REPORTER_EMAIL} characters", field="reporter_email")
+
+
+def _validate_point(req: IntakeRequest) -> None:
+    """Both coordinates or neither, finite, on the globe."""
+    if (req.lat is None) != (req.long is None):
+        raise InvalidInput("lat and long go together", field="lat" if req.lat is None else "long")
+    if req.lat is None:
+        return
+    for name, value, bound in (("lat", req.lat, 90), ("long", req.long, 180)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not -bound <= value <= bound:
+            raise InvalidInput(f"{name} must be a number of degrees between -{bound} and {bound}", field=name)
 
 
 def find_existing(session: Session, channel: str, external_id: str | None) -> Ticket | None:
@@ -105,10 +146,15 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
     confidence = 1.0 if req.service_code else cls.confidence
     classified_by = "caller" if req.service_code else ("keywords" if req.classification is None else "model")
     location = core.gazetteer.locate(req.location) if req.location else routing.Location()
-    if req.township_code or req.district_code:
-        location = routing.Location(district_code=req.district_code, township_code=req.township_code or None,
+    if req.chosen_township or req.chosen_district:
+        location = routing.Location(district_code=req.chosen_district, township_code=req.chosen_township or None,
                                     matched=location.matched)
-    elif location.township_code is None and not location.ambiguous:
+    elif location.township_code is None and req.township_code:
+        place = core.gazetteer.places[req.township_code]
+        # Unless the text put it in another district: then the words are trusted over the hint.
+        if location.district_code in (None, place.district_code):
+            location = routing.Location(place.district_code, place.township_code, (place,), (), ())
+    if location.township_code is None and not location.ambiguous:
         # People often say where inside the description itself.
         from_text = core.gazetteer.locate(text)
         if from_text.township_code or (from_text.district_code and not location.district_code):
@@ -167,6 +213,8 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
         unit_type=assignment.unit_type, unit_code=assignment.unit_code,
         department_code=assignment.department_code, citizen=citizen, conversation_id=req.conversation_id,
         callback_phone=callback, recording_url=req.recording_url, media=list(req.media),
+        lat=req.lat, long=req.long, details=dict(req.details), reporter_name=req.reporter_name,
+        reporter_email=req.reporter_email,
         opened_at=now, due_at=feedback_due, updated_at=now)
     match = similar.find_master(session, service_code=code.code, township_code=location.township_code,
                                 text=text, now=now, config=core.config.similar)
