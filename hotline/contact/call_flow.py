@@ -214,7 +214,7 @@ def main_menu(t: Turn, *lead: str):
     other = "zh" if t.lang == "en" else "en"
     t.st["step"] = "menu"
     return Ask([*lead, t.say("menu")], step="menu", timeout=t.timeout(), num_digits=1,
-                     aside=(other, prompts.voice(t.lang, "other_language")))
+               aside=(other, prompts.voice(t.lang, "other_language")))
 
 
 @step("incoming")
@@ -244,7 +244,7 @@ def menu(t: Turn):
     if choice == "emergency":
         t.st["emergency"] = True
         return Ask([t.say("emergency_warning"), t.say("emergency_ask_what")],
-                         step="emergency", timeout=t.timeout(), finish_on_key="#")
+                   step="emergency", timeout=t.timeout(), finish_on_key="#")
     if choice == "agent":
         return agent_offer(t)
     if choice in ("en", "zh"):
@@ -263,7 +263,7 @@ def ask_what(t: Turn, *lead: str):
     """Ask for the problem in the caller's own words."""
     t.st["step"] = "what"
     return Ask([*lead, t.say("ask_what")], step="what", timeout=t.timeout(),
-                     finish_on_key="#")
+               finish_on_key="#")
 
 
 @step("what")
@@ -302,7 +302,7 @@ def ask_where(t: Turn, *lead: str, again: bool = False):
     """Ask where it is."""
     t.st["step"] = "where"
     return Ask([*lead, t.say("ask_where_again" if again else "ask_where")], step="where",
-                     timeout=t.timeout(), finish_on_key="#")
+               timeout=t.timeout(), finish_on_key="#")
 
 
 @step("where")
@@ -374,10 +374,10 @@ def ask_callback(t: Turn, *lead: str):
     if not phone:
         t.st["step"] = "callback_keys"
         return Ask([*lead, t.say("ask_callback_keys")], step="callback-number-keys",
-                         timeout=t.timeout() + 4, finish_on_key="#", speech=False)
+                   timeout=t.timeout() + 4, finish_on_key="#", speech=False)
     t.st["step"] = "callback"
     return Ask([*lead, t.say("confirm_callback", last4=calls.last4(phone))],
-                     step="callback-number", timeout=t.timeout(), num_digits=1)
+               step="callback-number", timeout=t.timeout(), num_digits=1)
 
 
 @step("callback-number")
@@ -387,7 +387,7 @@ def callback(t: Turn):
     if answer and not any(w in answer for w in YES_WORDS) and any(w in answer for w in NO_WORDS):
         t.st["step"] = "callback_keys"
         return Ask([t.say("ask_callback_keys")], step="callback-number-keys",
-                         timeout=t.timeout() + 4, finish_on_key="#", speech=False)
+                   timeout=t.timeout() + 4, finish_on_key="#", speech=False)
     return file_and_goodbye(t)
 
 
@@ -401,7 +401,7 @@ def callback_keys(t: Turn):
     if calls.bump(t.conv, "callback_keys") >= 2:
         return file_and_goodbye(t)
     return Ask([t.say("bad_callback_keys")], step="callback-number-keys",
-                     timeout=t.timeout() + 4, finish_on_key="#", speech=False)
+               timeout=t.timeout() + 4, finish_on_key="#", speech=False)
 
 
 def file_and_goodbye(t: Turn, *, triage_reason: str | None = None, recording_url: str | None = None):
@@ -496,7 +496,7 @@ def dial_agent(t: Turn, *, purpose: str):
     t.st["step"] = "dial"
     t.st["dial_purpose"] = purpose
     return Dial([t.say("transferring")], number=number, timeout=t.config.ivr.dial_timeout_s,
-                      step="dial-result")
+                step="dial-result")
 
 
 @step("dial-result")
@@ -535,7 +535,7 @@ def voicemail_left(t: Turn):
         if recording and ticket is not None:
             calls.attach_recording(t.session, ticket, recording_url=recording, now=t.now)
         return Speak([t.say("voicemail_saved" if recording else "no_recording"), t.say("goodbye")],
-                         hangup=True)
+                     hangup=True)
     if recording:
         return file_and_goodbye(t, triage_reason="voicemail", recording_url=recording)
     if calls.captured(t.conv):
@@ -562,7 +562,7 @@ def agent(t: Turn):
         return dial_agent(t, purpose="agent")
     t.st["step"] = "queue"
     return Enqueue([t.say("transferring")], queue=t.config.ivr.agent_queue,
-                         wait_step="hold", step="queue-result")
+                   wait_step="hold", step="queue-result")
 
 
 def book_callback(t: Turn):
@@ -580,7 +580,7 @@ def agent_unreachable(t: Turn):
 def hold(t: Turn):
     """While queued (Enqueue waitUrl, played in a loop): press 1 to leave the queue for a callback."""
     return Ask([t.say("hold")], step="hold-choice", timeout=t.timeout() + 4,
-                     num_digits=1, speech=False)
+               num_digits=1, speech=False)
 
 
 @step("hold-choice")
@@ -598,8 +598,8 @@ def queue_result(t: Turn):
     result = t.extra.get("queue_result", "")
     if result == "leave" and t.st.get("callback_id"):
         return Speak([t.say("callback_booked", last4=calls.last4(t.st.get("callback_phone")
-                                                                          or t.st.get("phone"))),
-                               t.say("goodbye")], hangup=True)
+                     or t.st.get("phone"))),
+                     t.say("goodbye")], hangup=True)
     if result in ("bridged", "hangup", "redirected"):
         return Speak([], hangup=True)
     return record(t, t.say("agent_unavailable"), t.say("voicemail"))
@@ -619,7 +619,7 @@ def status_menu(t: Turn):
         for i, tk in enumerate(tickets, 1)]
     t.st["step"] = "status_more"
     return Ask([*lines, t.say("status_more")], step="status-more", timeout=t.timeout(),
-                     num_digits=1)
+               num_digits=1)
 
 
 def service_name(t: Turn, ticket: Ticket) -> str:
@@ -628,14 +628,15 @@ def service_name(t: Turn, ticket: Ticket) -> str:
 
 
 def status_line(t: Turn, ticket: Ticket) -> str:
-    return t.say("status_item", ref=calls.speakable(ticket.reference), status=prompts.status_name(t.lang, ticket.status),
+    return t.say("status_item", ref=calls.speakable(ticket.reference),
+                 status=prompts.status_name(t.lang, ticket.status),
                  due=calls.spoken_due(ticket, t.lang, t.config.app.timezone))
 
 
 def ask_reference(t: Turn, *lead: str):
     t.st["step"] = "status_ref"
     return Ask([*lead, t.say("status_ask_ref")], step="status-ref", timeout=t.timeout() + 4,
-                     num_digits=REFERENCE_DIGITS, finish_on_key="#")
+               num_digits=REFERENCE_DIGITS, finish_on_key="#")
 
 
 @step("status-more")
@@ -661,7 +662,7 @@ def status_ref(t: Turn):
         else:
             t.st["step"] = "status_more"
             return Ask([status_line(t, ticket), t.say("status_more")], step="status-more",
-                             timeout=t.timeout(), num_digits=1)
+                       timeout=t.timeout(), num_digits=1)
     if calls.bump(t.conv, "status_ref") >= 3:
         return Speak([t.say("goodbye")], hangup=True)
     if not digits:

@@ -157,11 +157,11 @@ class Contact:
         answer = self._before_dialogue(ctx)
         if answer is not None:
             return self._finish(ctx, answer)
-        bot = self.dialogue.prepare(ctx.conv, inbound.text, phone=ctx.phone)
+        bot = self.dialogue.prepare(ctx.conv, ctx.inbound.text, phone=ctx.phone)
         if bot is not None:
-            return PendingTurn(channel=inbound.channel, sender=inbound.sender, conversation_id=ctx.conv.id, message_id=ctx.msg.id,
-                               text=inbound.text, phone=ctx.phone, lang=ctx.lang, message_key=inbound.message_key,
-                               bot=bot)
+            return PendingTurn(channel=inbound.channel, sender=inbound.sender, conversation_id=ctx.conv.id,
+                               message_id=ctx.msg.id, text=ctx.inbound.text, phone=ctx.phone, lang=ctx.lang,
+                               message_key=inbound.message_key, bot=bot)
         return self._finish(ctx, self._dialogue(ctx, None))
 
     def finish_turn(self, session: Session, pending: PendingTurn, bot_messages: list[dict] | None, *,
