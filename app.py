@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.config import Config, load_config
 from hotline.wiring import Services, build_services
+from ivr.webhooks import twilio_webhooks
 
 log = logging.getLogger("hotline")
 
@@ -18,7 +19,7 @@ log = logging.getLogger("hotline")
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     """Build the web app; gunicorn runs `app:create_app()`. Nothing starts at import."""
     config = config or load_config()
-    services = services or build_services(config)
+    services = services or build_services(config, twilio_webhooks(config.app.public_base_url))
     app = Flask(__name__, static_folder=None)
     secret = config.app.secret_key
     if not secret:
@@ -37,8 +38,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from webchat import bp as webchat_bp
     app.register_blueprint(webchat_bp)
 
-    import ivr  # voice, SMS, Twilio's fallback, and the calls the scheduler places (回访 survey, callbacks)
-    for blueprint in ivr.BLUEPRINTS:
+    from ivr.blueprints import BLUEPRINTS  # voice, SMS, Twilio's fallback, and the calls the scheduler places
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     import console

@@ -39,7 +39,6 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
         # Written literally so both databases use the partial index ix_deadlines_unplanned.
         unplanned = (select(Deadline).where(text(UNPLANNED_SQL)).order_by(Deadline.id).limit(limit)
                      .with_for_update(skip_locked=True))
-        s.info["config"] = config
         rows = {d.id: d for d in s.scalars(due)}
         rows.update((d.id, d) for d in s.scalars(unplanned) if d.id not in rows)
         if not rows:
@@ -50,13 +49,13 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
             # Fast path: the whole batch in one savepoint (a savepoint per row costs a burst dearly).
             with s.begin_nested():
                 for deadline in rows.values():
-                    _advance(s, deadline, now)
+                    _advance(services, s, deadline, now)
         except Exception:  # noqa: BLE001 - redo row by row so one bad row cannot stop every other clock
             log.warning("a due clock failed; redoing the batch of %d row by row", len(rows))
             for deadline in rows.values():
                 try:
                     with s.begin_nested():
-                        _advance(s, deadline, now)
+                        _advance(services, s, deadline, now)
                 except Exception as exc:  # noqa: BLE001
                     log.exception("deadline %s (%s) failed; will retry", deadline.id, deadline.clock)
                     s.refresh(deadline)
@@ -66,18 +65,17 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
         return len(rows)
 
 
-def _advance(session, deadline: Deadline, now: datetime) -> None:
-    config = session.info["config"]
+def _advance(services: Services, session, deadline: Deadline, now: datetime) -> None:
     if deadline.clock == CLOCK_FOLLOWUP:
-        advance_followup(session, deadline, now=now, config=config)
+        advance_followup(session, deadline, now=now, config=services.config, webhooks=services.webhooks)
     else:
-        advance_clock(session, deadline, now=now, config=config)
+        advance_clock(session, deadline, now=now, config=services.config)
 
 
 def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> str:
     """Send one claimed row and record the outcome; runs on a pool thread with no transaction open meanwhile."""
     try:
-        result = outbox.send(services.telephony, item, services.config)
+        result = outbox.send(services.telephony, item, services.config, services.webhooks)
     except TelephonyError as err:
         with services.session() as s:
             msg = outbox.record_failure(s, item.id, err, now=clock(), config=services.config)
@@ -96,7 +94,7 @@ def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> 
 def send_only(services: Services, item: outbox.Claimed, outcomes: Queue) -> None:
     """Send one claimed row on a pool thread and leave the outcome for record_outcomes (one commit for many)."""
     try:
-        outcomes.put((item.id, outbox.send(services.telephony, item, services.config)))
+        outcomes.put((item.id, outbox.send(services.telephony, item, services.config, services.webhooks)))
     except TelephonyError as err:
         outcomes.put((item.id, err))
     except Exception as exc:  # noqa: BLE001 - a client bug: keep the row and retry rather than lose it
@@ -168,7 +166,7 @@ def sweep_callbacks(services: Services, now: datetime) -> int:
     with services.session() as s:
         rows = callback_requests.claim_due(s, now=now, limit=config.scheduler.batch_size)
         for cb in rows:
-            callback_requests.advance(s, cb, now=now, config=config)
+            callback_requests.advance(s, cb, now=now, config=config, webhooks=services.webhooks)
         return len(rows)
 
 

@@ -13,6 +13,7 @@ from hotline.core import Core, build_core
 from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
 from hotline.contact.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
+from hotline.delivery.webhooks import WebhookUrls
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Services:
     sessions: sessionmaker[Session]
     telephony: Telephony
     dialogue: Dialogue
+    # The channel's webhook URLs behind the calls and SMS the scheduler sends (the core names no path).
+    webhooks: WebhookUrls
     # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
@@ -50,8 +53,8 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(config: Config) -> Services:
-    """Everything an entrypoint needs, built once at start-up."""
+def build_services(config: Config, webhooks: WebhookUrls) -> Services:
+    """Everything an entrypoint needs, built once at start-up; the entrypoint names the channel's webhooks."""
     db = config.database
     engine = make_engine(db.url, echo=db.echo, pool_size=db.pool_size)
     core = build_core(config)
@@ -63,4 +66,5 @@ def build_services(config: Config) -> Services:
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
     rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
-                    telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
+                    telephony=telephony, dialogue=make_dialogue(core, rasa), webhooks=webhooks,
+                    classifier=make_classifier(core, rasa))

@@ -9,12 +9,13 @@ from typing import Iterator
 from hotline.config import load_config
 
 API_TOKEN = "test-token-0123456789"
+PUBLIC = "https://hotline.example.org"  # app.public_base_url of the test config
 
 
 def make_config(database_url: str = "sqlite:///:memory:", **overrides):
     """The config tests use: test mode, a known API token."""
     values = {"app.mode": "test", "database.url": database_url, "api.token": API_TOKEN,
-              "app.secret_key": "test-secret", "app.public_base_url": "https://hotline.example.org"}
+              "app.secret_key": "test-secret", "app.public_base_url": PUBLIC}
     values.update(overrides)
     return load_config(environ={}, overrides=values)
 

@@ -16,11 +16,11 @@ from hotline.errors import InvalidInput
 from hotline.store.models import CallbackRequest, Ticket
 from hotline.work.lifecycle import record_event
 from hotline.delivery.notifications import notify
+from hotline.delivery.webhooks import WebhookUrls
 from hotline.privacy import mask_phone
 from hotline.rules.schedule import next_callable
 
 PENDING, CALLING, DONE, FAILED, CANCELLED = "pending", "calling", "done", "failed", "cancelled"
-CALLBACK_PATH = "/twilio/voice/callback"
 
 
 def request_callback(session: Session, *, phone: str, source: str, now: datetime, lang: str = "zh",
@@ -59,7 +59,7 @@ def _callable_from(cb: CallbackRequest, moment: datetime, config: Config) -> dat
                          quiet_end=qh.end, tz=config.app.timezone)
 
 
-def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Config) -> str:
+def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Config, webhooks: WebhookUrls) -> str:
     """Place the next attempt when the citizen's window is open, or set when to look again."""
     if cb.status == CALLING:
         # The last attempt never reported back (agent did not pick up, webhook lost): count it as failed;
@@ -72,13 +72,12 @@ def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Con
     cb.attempts += 1
     cb.status, cb.updated_at = CALLING, now
     cb.next_attempt_at = now + timedelta(seconds=config.callbacks.answer_wait_s)
-    base = config.app.public_base_url.rstrip("/")
     agent = config.twilio.agent_number
     # With an on-duty number the agent is rung first and bridges the citizen; otherwise the citizen is
     # rung and queued for the next free agent.
     to, leg = (agent, "agent") if agent else (cb.phone, "citizen")
     outbox.enqueue(session, key=f"callback:{cb.id}:{cb.attempts}", kind="call", to=to,
-                   url=f"{base}{CALLBACK_PATH}/{cb.id}/{leg}", purpose="callback", ticket_id=cb.ticket_id, now=now)
+                   url=webhooks.callback_call(cb.id, leg), purpose="callback", ticket_id=cb.ticket_id, now=now)
     return "calling"
 
 

@@ -5,10 +5,9 @@ import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 from ivr.signature import sign
-from tests.helpers import at
+from tests.helpers import PUBLIC, at
 
 TWILIO_TOKEN = "twilio-test-auth-token-0123456789"
-PUBLIC = "https://hotline.example.org"  # app.public_base_url in tests/helpers.make_config
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
 
 

@@ -1,4 +1,5 @@
 """回访: the answer to the citizen, the survey call with retries, then SMS; answers stored for the three rates."""
+import dataclasses
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -6,6 +7,7 @@ import pytest
 
 from callbacks.sweep import sweep_deadlines, sweep_outbox
 from hotline.clocks import followups
+from hotline.delivery.webhooks import WebhookUrls
 from hotline.work import lifecycle as tickets
 from hotline.store.models import Citizen, Ticket
 from tests.helpers import at
@@ -62,6 +64,23 @@ def test_the_survey_call_goes_to_the_citizen_with_a_followup_twiml_url(db, sessi
     assert call["Timeout"] == "30"
     assert fake_twilio.invalid == []
     assert followup(session, ticket).stage == followups.CALLING
+
+
+def test_the_core_sends_to_whatever_webhook_urls_the_wiring_hands_it(db, session, fake_twilio):
+    elsewhere = WebhookUrls(sms_status="https://elsewhere.example/reports",
+                            followup_call=lambda ticket_id: f"https://elsewhere.example/survey/{ticket_id}",
+                            callback_call=lambda cb_id, leg: f"https://elsewhere.example/cb/{cb_id}/{leg}",
+                            call_status=lambda url: url + "/report")
+    svc = dataclasses.replace(with_twilio(db, fake_twilio), webhooks=elsewhere)
+    ticket = resolved(db, session)
+
+    sweep_deadlines(svc, ANSWERED)
+    sweep_outbox(svc, ANSWERED)
+
+    [sms] = fake_twilio.messages_to(CITIZEN)
+    [call] = fake_twilio.calls_to(CITIZEN)
+    assert sms["StatusCallback"] == "https://elsewhere.example/reports"
+    assert call["Url"] == f"https://elsewhere.example/survey/{ticket.id}"
 
 
 def test_unanswered_calls_are_retried_with_backoff_then_the_survey_goes_by_sms(db, session):

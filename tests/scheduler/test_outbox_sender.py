@@ -2,6 +2,8 @@
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+
 from callbacks.sweep import recover_in_doubt, sweep_outbox
 from hotline.delivery import outbox
 from hotline.store.models import Citizen
@@ -118,16 +120,22 @@ def test_status_callbacks_move_delivery_state_forward_only_and_alert_on_failure(
     one, two = outbound(session)
 
     with svc.session() as s:
-        outbox.record_status(s, one.provider_sid, "delivered", None, NOW + S)
-        outbox.record_status(s, one.provider_sid, "sent", None, NOW + 2 * S)  # late and out of order
-        outbox.record_status(s, two.provider_sid, "undelivered", "30003", NOW + S)
-        unknown = outbox.record_status(s, "SM" + "f" * 32, "delivered", None, NOW + S)
+        outbox.record_status(s, one.provider_sid, outbox.DELIVERED, now=NOW + S)
+        outbox.record_status(s, one.provider_sid, outbox.SENT, now=NOW + 2 * S)  # late and out of order
+        outbox.record_status(s, two.provider_sid, outbox.UNDELIVERED, "carrier said no (error 30003)", now=NOW + S)
+        unknown = outbox.record_status(s, "SM" + "f" * 32, outbox.DELIVERED, now=NOW + S)
 
     one, two = outbound(session)
     assert one.status == "delivered" and unknown is None
     assert two.status == "undelivered" and "30003" in two.last_error
     [alert] = notifications(session, kind="undeliverable")
     assert alert.message.endswith("(error 30003)")
+
+
+def test_a_delivery_report_must_be_in_the_outboxs_own_words():
+    for foreign in ("read", "failed", "Delivered", "", "canceled"):
+        with pytest.raises(ValueError, match="not a delivery report"):
+            outbox.record_status(None, "SM" + "f" * 32, foreign, now=NOW)  # refused before any query
 
 
 def test_twilio_down_for_thirty_seconds_then_back_delivers_everything_exactly_once(db, session, fake_twilio):
