@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from hotline.config import Config, load_config
 from hotline.wiring import Services, build_services
 from ivr.webhooks import twilio_webhooks
+import webapp
 
 log = logging.getLogger("hotline")
 
@@ -30,7 +31,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       SESSION_COOKIE_SECURE=config.is_production, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
-    app.extensions["hotline"] = services
+    webapp.install(app, services)
 
     from api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -89,7 +90,7 @@ def register_cli(app: Flask) -> None:
         from hotline.store import migrate
         from hotline.store.refdata import load_reference_data
 
-        svc: Services = app.extensions["hotline"]
+        svc = webapp.services_of(app)
         migrate.upgrade(svc.engine)
         with svc.session() as s:
             report = load_reference_data(s, svc.core.taxonomy)

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from console import charts
 from console.access import ADMIN, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, register_nav, roles_required
 from console import web
-from console.web import csrf, done, fail, now, services
+from console.web import csrf, done, fail
+from webapp import now, services
 from hotline.work import clusters
 from hotline.assessment import hotspots, kpis
 from hotline.errors import HotlineError

@@ -7,7 +7,8 @@ from flask_login import current_user
 from console import bp, queries
 from console.access import AGENT, SUPERVISOR, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.work import triage
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from console import bp, queries
 from console.access import AGENT, DEPARTMENT, HANDLER, SUPERVISOR, roles_required
-from console.web import now, services
+from webapp import now, services
 
 INBOX_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
 

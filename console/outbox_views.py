@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from console import bp, queries
 from console.access import ADMIN, AGENT, SUPERVISOR, roles_required
-from console.web import services
+from webapp import services
 
 
 @bp.get("/outbox")

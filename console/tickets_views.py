@@ -11,7 +11,8 @@ from console.access import (AGENT, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES
                             holds, roles_required, ticket_scope)
 from console.forms import (ActionForm, options, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
                            OpenTicketForm, SmsForm, WhistleForm)
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.clocks import callback_requests
 from hotline.delivery import outbox
 from hotline.work import lifecycle as tickets, triage

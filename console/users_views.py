@@ -9,7 +9,8 @@ from console import bp
 from console.access import ADMIN, SUPERVISOR, roles_required
 from console.forms import UserEditForm, UserForm, options
 from console.users import check_unit, create_user, set_password
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.errors import HotlineError, InvalidInput
 from hotline.store.models import Department, District, ServiceCode, Township, User
 

@@ -14,7 +14,8 @@ from hotline.clocks import callback_requests, followups
 from hotline.delivery import notices
 from hotline.store.models import RESOLVED, CallbackRequest, Ticket
 from ivr import statuses, twiml
-from ivr.web import now, require_signature, respond, services
+from ivr.web import require_signature, respond
+from webapp import now, services
 
 log = logging.getLogger("hotline.ivr.followup")
 

@@ -14,6 +14,7 @@ from hotline.delivery import notices, outbox
 from hotline.config import Config
 from hotline.errors import InvalidInput
 from hotline.store.models import CallbackRequest, Ticket
+from hotline.store.unique import insert_or_get
 from hotline.work.lifecycle import record_event
 from hotline.delivery.notifications import notify
 from hotline.delivery.webhooks import WebhookUrls
@@ -29,18 +30,14 @@ def request_callback(session: Session, *, phone: str, source: str, now: datetime
                      window_start: str = "", window_end: str = "",
                      idempotency_key: str | None = None) -> CallbackRequest:
     """Promise the citizen a call (from the IVR, the bot or an agent); the same key gives the same request."""
-    if idempotency_key:
-        existing = session.scalars(select(CallbackRequest)
-                                   .where(CallbackRequest.idempotency_key == idempotency_key)).first()
-        if existing is not None:
-            return existing
-    cb = CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket_id,
-                         conversation_id=conversation_id, source=source, reason=reason.strip(), requested_at=now,
-                         window_start=window_start, window_end=window_end,
-                         next_attempt_at=now + timedelta(seconds=delay_s), status=PENDING,
-                         idempotency_key=idempotency_key, updated_at=now)
-    session.add(cb)
-    session.flush()
+    same = (select(CallbackRequest).where(CallbackRequest.idempotency_key == idempotency_key)
+            if idempotency_key else None)
+    cb, _ = insert_or_get(
+        session, lambda: CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket_id,
+                                         conversation_id=conversation_id, source=source, reason=reason.strip(),
+                                         requested_at=now, window_start=window_start, window_end=window_end,
+                                         next_attempt_at=now + timedelta(seconds=delay_s), status=PENDING,
+                                         idempotency_key=idempotency_key, updated_at=now), same)
     return cb
 
 

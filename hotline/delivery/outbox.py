@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.delivery import notices
 from hotline.config import Config
 from hotline.store.models import Citizen, OutboundMessage
+from hotline.store.unique import insert_or_get
 from hotline.delivery.notifications import notify
 from hotline.privacy import mask_phone
 from hotline.rules.schedule import backoff
@@ -40,20 +40,16 @@ def enqueue(session: Session, *, key: str, kind: str, to: str, now: datetime, bo
     """Queue one SMS or call; the same key always gives the same row (nothing is sent twice)."""
     if kind not in ("sms", "call"):
         raise ValueError(f"unknown outbound kind {kind!r}")
-    existing = session.scalars(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).first()
-    if existing is not None:
-        return existing
-    status = QUEUED
-    if kind == "sms" and is_opted_out(session, to):
-        status = SUPPRESSED  # the citizen said STOP/退订: record that we would have written, send nothing
-    msg = OutboundMessage(idempotency_key=key, kind=kind, to=to, body=body, url=url, purpose=purpose,
-                          ticket_id=ticket_id, status=status, urgent=urgent, created_at=now, updated_at=now,
-                          next_attempt_at=now if status == QUEUED else None)
-    try:
-        with session.begin_nested():
-            session.add(msg)
-    except IntegrityError:
-        msg = session.scalars(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).one()
+
+    def make() -> OutboundMessage:
+        status = QUEUED
+        if kind == "sms" and is_opted_out(session, to):
+            status = SUPPRESSED  # the citizen said STOP/退订: record that we would have written, send nothing
+        return OutboundMessage(idempotency_key=key, kind=kind, to=to, body=body, url=url, purpose=purpose,
+                               ticket_id=ticket_id, status=status, urgent=urgent, created_at=now, updated_at=now,
+                               next_attempt_at=now if status == QUEUED else None)
+
+    msg, _ = insert_or_get(session, make, select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
     return msg
 
 
@@ -144,6 +140,14 @@ def record_failure(session: Session, item_id: int, error: TelephonyError, *, now
     msg.next_attempt_at = None
     alert_undeliverable(session, msg, now=now)
     return msg
+
+
+def record_outcome(session: Session, item_id: int, outcome: SendResult | TelephonyError, *, now: datetime,
+                   config: Config) -> OutboundMessage | None:
+    """What the provider answered to one send: the sid of an accepted message, or the error to retry or give up on."""
+    if isinstance(outcome, TelephonyError):
+        return record_failure(session, item_id, outcome, now=now, config=config)
+    return record_sent(session, item_id, outcome, now=now)
 
 
 def alert_undeliverable(session: Session, msg: OutboundMessage, *, now: datetime) -> None:

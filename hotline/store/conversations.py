@@ -4,30 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.store.models import Citizen, Conversation, Message
+from hotline.store.unique import insert_or_get
 
 
 def find_or_create_conversation(session: Session, *, channel: str, now: datetime, external_id: str | None = None,
                                 citizen: Citizen | None = None, lang: str = "zh") -> tuple[Conversation, bool]:
     """The conversation with this channel id (CallSid, chat id), created on first sight; (conversation, created)."""
-    if external_id:
-        conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
-                                                          Conversation.external_id == external_id)).first()
-        if conv is not None:
-            return conv, False
-    conv = Conversation(channel=channel, external_id=external_id, citizen=citizen, lang=lang, state={},
-                        created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(conv)
-    except IntegrityError:
-        conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
-                                                          Conversation.external_id == external_id)).one()
-        return conv, False
-    return conv, True
+    same = (select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
+            if external_id else None)
+    return insert_or_get(session, lambda: Conversation(channel=channel, external_id=external_id, citizen=citizen,
+                                                       lang=lang, state={}, created_at=now, updated_at=now), same)
 
 
 def latest_open_conversation(session: Session, *, channel: str, citizen: Citizen, since: datetime) -> Conversation | None:
@@ -44,21 +33,12 @@ def record_message(session: Session, conversation: Conversation, *, direction: s
                    sender: str = "citizen", external_id: str | None = None,
                    media: list | None = None) -> tuple[Message, bool]:
     """Store one message; the same external id (MessageSid, client id) is stored once. (message, created)."""
-    if external_id:
-        existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
-                                                         Message.external_id == external_id)).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with session.begin_nested():
-            # Built inside the savepoint: begin_nested() flushes first, and a message already appended to
-            # conversation.messages but not yet added would be flushed half-made (SAWarning).
-            msg = Message(conversation=conversation, channel=conversation.channel, direction=direction,
-                          sender=sender, external_id=external_id, body=body, media=media or [], created_at=now)
-            session.add(msg)
-    except IntegrityError:
-        existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
-                                                         Message.external_id == external_id)).one()
-        return existing, False
-    conversation.updated_at = now
-    return msg, True
+    same = (select(Message).where(Message.channel == conversation.channel, Message.external_id == external_id)
+            if external_id else None)
+    msg, created = insert_or_get(
+        session, lambda: Message(conversation=conversation, channel=conversation.channel, direction=direction,
+                                 sender=sender, external_id=external_id, body=body, media=media or [],
+                                 created_at=now), same)
+    if created:
+        conversation.updated_at = now
+    return msg, created

@@ -18,7 +18,7 @@ AS_OF = at("2026-12-20 00:00")
 
 @pytest.fixture
 def supervisor_world(app, db):
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     with db.session() as s:
         make_users(s, ["supervisor"])
         walk(s, db.core, opened=at("2026-11-03 10:00"), sign=1 * H, contact=2 * H, resolve=5 * H, followup=30 * H)

@@ -19,7 +19,7 @@ def console_world(console_app, db):
 
 @pytest.fixture
 def console_app(app):
-    app.extensions["console_clock"] = lambda: NOW
+    app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
 
 

@@ -18,7 +18,7 @@ NOISE = "望京西园三区楼下烧烤店深夜噪音扰民"
 @pytest.fixture
 def world(app, db):
     """Users, and November tickets in Wangjing (4 similar, one answered) and Sanlitun (one)."""
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     with db.session() as s:
         users = make_users(s, ["supervisor", "admin", "handler_a", "agent"])  # handler_a works for Sanlitun
         walk(s, db.core, opened=at("2026-11-03 10:00"), text=NOISE, sign=1 * H, contact=2 * H, resolve=5 * H,
