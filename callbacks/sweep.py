@@ -147,9 +147,3 @@ def sweep_callbacks(services: Services, now: datetime) -> int:
         for cb in rows:
             callback_requests.advance(s, cb, now=now, config=config, webhooks=services.webhooks)
         return len(rows)
-
-
-def sweep_all(services: Services, now: datetime) -> dict[str, int]:
-    """Every sweep once, in the order a tick runs them (tests use this to step an injected clock)."""
-    return {"deadlines": sweep_deadlines(services, now), "callbacks": sweep_callbacks(services, now),
-            "in_doubt": recover_in_doubt(services, now), "outbox": sweep_outbox(services, now)}

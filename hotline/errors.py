@@ -64,9 +64,3 @@ class WhistlesOutstanding(HotlineError):
     """事不完，人不走: a summoned department has not reported its part done."""
 
     code = "whistles_outstanding"
-
-
-class NotAllowed(HotlineError):
-    """The actor's role or unit does not allow the action."""
-
-    code = "not_allowed"
