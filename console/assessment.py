@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from console import charts
-from console.access import ADMIN, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, register_nav, roles_required
+from console.access import OVERSIGHT_ROLES, SCORE_ROLES, SUPERVISOR, TICKET_ROLES, roles_required
 from console import web
 from console.web import csrf, done, fail
 from webapp import now, services
@@ -24,8 +24,6 @@ from hotline.store.models import MERGED, RESOLVED, Ticket, Township
 bp = Blueprint("assessment", __name__, url_prefix="/console/assessment", template_folder="templates",
                static_folder="assessment_static", static_url_path="/static")
 
-VIEW_ROLES = (SUPERVISOR, ADMIN, HANDLER, DEPARTMENT)
-OVERSIGHT_ROLES = (SUPERVISOR, ADMIN)
 ORDER_LIMIT = 500
 SORTABLE = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
             "due", "missed", "open_overdue", "evaluated")
@@ -111,7 +109,7 @@ def _neg(v):
 
 
 @bp.get("/")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def ranking():
     """The month's ranking with sortable columns; every figure links to its orders."""
     sc = scope()
@@ -130,7 +128,7 @@ def ranking():
 
 
 @bp.get("/units/<unit_type>/<unit_code>")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def unit_trend(unit_type: str, unit_code: str):
     """One unit's three rates and score over the last 12 months."""
     sc = scope()
@@ -157,7 +155,7 @@ def unit_trend(unit_type: str, unit_code: str):
 
 
 @bp.get("/orders")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def orders():
     """The tickets behind one figure of the ranking."""
     sc = scope()
@@ -380,10 +378,5 @@ def init_app(app: Flask) -> None:
     from console import assessment_cli
 
     app.register_blueprint(bp)
-    register_nav("Assessment (考评)", "assessment.ranking", VIEW_ROLES)
-    register_nav("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES)
-    register_nav("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES)
-    register_nav("Charts", "assessment.charts_page", OVERSIGHT_ROLES)
-    register_nav("Monthly report", "assessment.report", OVERSIGHT_ROLES)
     assessment_cli.register(app)
 

@@ -1,12 +1,12 @@
 """Console plumbing shared by its views: services, the clock, CSRF, Flask-Login and template helpers."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from console import bp
-from console.access import NAV, ROLE_LABELS, ConsoleUser
+from console.access import ROLE_LABELS, ConsoleUser, nav_for
 from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
 from hotline.store.models import User
@@ -130,6 +130,7 @@ def register_template_helpers(app) -> None:
     def _console_globals():
         # Available to any page that extends console/base.html, the console's own or another part's.
         user = current_user if current_user.is_authenticated else None
-        nav = [(label, endpoint) for label, endpoint, roles in NAV if user and user.role in roles]
+        nav = [(link.label, url_for(link.endpoint, **dict(link.args)), link.badge)
+               for link in nav_for(user.role if user else None)]
         return {"console_user": user, "console_nav": nav, "role_labels": ROLE_LABELS,
                 "dev_outbox": not services().config.twilio.account_sid}
