@@ -27,11 +27,13 @@ bp = Blueprint("assessment", __name__, url_prefix="/console/assessment", templat
 ORDER_LIMIT = 500
 SORTABLE = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
             "due", "missed", "open_overdue", "evaluated")
-GROUP_NAMES = {"emergency": "突发紧急", "utilities": "水电气热", "environment": "生态环境", "urban": "城乡建设",
-               "housing": "住房物业", "traffic": "交通出行", "market": "市场监管", "labor": "劳动社保",
-               "education": "教育文体", "health": "医疗卫生", "public_order": "社会秩序", "other": "其他"}
 UNIT_TYPE_NAMES = {"township": "Townships (街乡镇)", "department": "Departments (部门·企业·区政府)",
                    "district": "Districts (区)"}
+
+
+def group_names() -> dict[str, str]:
+    """The taxonomy's group names as the charts and tables show them (Chinese, the regulation's order)."""
+    return services().core.taxonomy.group_names("zh")
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,7 @@ def chart_data(s, sc: Scope, month: str) -> dict:
     ranked = [t for t in towns if t.rank is not None]
     peak = max([n for row in heat.values() for n in row.values()] + [0])
     return {
-        "volume": charts.stacked_columns(labels, dict(sorted(by_group.items())), names=GROUP_NAMES,
+        "volume": charts.stacked_columns(labels, dict(sorted(by_group.items())), names=group_names(),
                                          title="Tickets by group, last 12 months"),
         "channels": charts.stacked_columns(labels, dict(sorted(by_channel.items())),
                                            title="Channel mix, last 12 months"),
@@ -323,7 +325,7 @@ def chart_data(s, sc: Scope, month: str) -> dict:
                                           "satisfaction": [d.satisfaction_rate for d in districts]},
                                          title=f"Three rates per district, {month}"),
         "district_rows": districts,
-        "heat_rows": heat_rows, "heat": heat, "heat_peak": peak, "groups": list(GROUP_NAMES),
+        "heat_rows": heat_rows, "heat": heat, "heat_peak": peak, "groups": list(group_names()),
     }
 
 
@@ -335,7 +337,7 @@ def charts_page():
     month = _month()
     with services().session() as s:
         data = chart_data(s, sc, month)
-    return render_template("assessment/charts.html", month=month, c=data, group_names=GROUP_NAMES,
+    return render_template("assessment/charts.html", month=month, c=data, group_names=group_names(),
                            heat_class=charts.heat_class)
 
 
@@ -356,7 +358,7 @@ def report():
         data = chart_data(s, sc, month)
     return render_template("assessment/report.html", month=month, tables=tables, p=p, surges=found, spots=spots,
                            c=data, how=kpis.describe(cfg.assessment, cfg.time_limits), unit_types=UNIT_TYPE_NAMES,
-                           group_names=GROUP_NAMES, heat_class=charts.heat_class, generated=now(), scope=sc,
+                           group_names=group_names(), heat_class=charts.heat_class, generated=now(), scope=sc,
                            config=cfg.assessment)
 
 

@@ -127,12 +127,16 @@ def test_a_supervisor_merges_a_hotspot_and_splits_one_ticket_out(world, db, clie
     assert client.post(f"/console/assessment/tickets/{victim}/split", data={}).status_code == 400  # no CSRF token
 
 
-def test_problems_charts_and_report_render_for_a_supervisor(world, client):
+def test_problems_charts_and_report_render_for_a_supervisor(world, db, client):
     login(client, "supervisor")
     problems = client.get("/console/assessment/problems?month=2026-11").get_data(as_text=True)
     assert find(problems, "p", id="surge-rule") and find(problems, "table", id="codes-volume")
     charts = client.get("/console/assessment/charts?month=2026-11").get_data(as_text=True)
     assert len(find(charts, "svg")) == 6 and find(charts, "table", id="heat")
+    heat = charts[charts.index('id="heat"'):]
+    heat = heat[:heat.index("</thead>")]
+    groups = list(db.core.taxonomy.group_names("zh").values())  # the names of taxonomy.yaml, not a copy
+    assert [th["text"] for th in find(heat, "th")] == ["Township", *groups, "Total"]
     report = client.get("/console/assessment/report?month=2026-11").get_data(as_text=True)
     assert find(report, "section", id="ranking-township") and find(report, "section", id="ranking-district")
 
