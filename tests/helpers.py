@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
@@ -23,6 +24,16 @@ def make_config(database_url: str = "sqlite:///:memory:", **overrides):
 def at(text: str) -> datetime:
     """A literal aware UTC datetime: at("2026-11-28 08:00")."""
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds (no fixed sleeps in tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @contextmanager

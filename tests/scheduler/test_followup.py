@@ -10,9 +10,10 @@ from hotline.clocks import followups
 from hotline.delivery.webhooks import WebhookUrls
 from hotline.work import lifecycle as tickets
 from hotline.store.models import Citizen, Ticket
+from tests.factories import dispatched
 from tests.helpers import at
-from tests.scheduler_helpers import (CITIZEN, HANDLER_PHONE, add_staff, done_reading, events, noise_ticket,
-                                     notifications, outbound, with_config, with_twilio)
+from tests.scheduler_helpers import (CITIZEN, HANDLER_PHONE, add_staff, done_reading, events, notifications,
+                                     outbound, with_config, with_twilio)
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
 H, M = timedelta(hours=1), timedelta(minutes=1)
@@ -20,7 +21,7 @@ ANSWERED = NOW + 24 * H  # 2026-11-29 02:00 UTC, 10:00 in Beijing
 
 
 def resolved(db, session, *, phone="13800138000"):
-    ticket = noise_ticket(session, db.core, NOW, phone=phone)
+    ticket = dispatched(session, db.core, NOW, phone=phone)
     add_staff(session, NOW, ticket.unit_code)
     tickets.sign(session, ticket, actor="user:1", now=NOW + 0.5 * H)
     tickets.resolve(session, ticket, resolution="已责令施工方夜间停工，并安装隔音设施。", actor="user:1", now=ANSWERED)
@@ -102,7 +103,7 @@ def test_unanswered_calls_are_retried_with_backoff_then_the_survey_goes_by_sms(d
 
 
 def test_quiet_hours_move_the_survey_call_to_eight_in_the_morning(db, session):
-    ticket = noise_ticket(session, db.core, NOW)
+    ticket = dispatched(session, db.core, NOW)
     late = at("2026-11-28 14:30")  # 22:30 in Beijing
     tickets.sign(session, ticket, actor="user:1", now=NOW + H)
     tickets.resolve(session, ticket, resolution="已处理", actor="user:1", now=late)
@@ -188,7 +189,7 @@ def test_an_opted_out_citizen_gets_no_survey_sms_and_the_follow_up_is_given_up(d
 
 
 def test_a_ticket_still_unanswered_when_its_time_limit_passes_waits_for_the_units_answer(db, session):
-    ticket = noise_ticket(session, db.core, NOW)
+    ticket = dispatched(session, db.core, NOW)
     session.commit()
     followup_due = NOW + 168 * H + 24 * H
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hotline.store.models import MERGED, Ticket
 from tests.helpers import at
-from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
-from tests.web.console_support import find, flashes, login, make_users, parse
+from tests.factories import H, SANLITUN, WANGJING, walk
+from tests.web.console_support import PASSWORD_HASH, find, flashes, login, make_users, parse
 
 AS_OF = at("2026-12-20 00:00")
 NOISE = "望京西园三区楼下烧烤店深夜噪音扰民"
@@ -143,9 +143,8 @@ def test_problems_charts_and_report_render_for_a_supervisor(world, db, client):
 
 def test_a_district_supervisor_sees_the_units_of_the_district_only(world, db, client):
     from hotline.store.models import User
-    from tests.web.console_support import _HASH
     with db.session() as s:
-        s.add(User(username="chaoyang", password_hash=_HASH, display_name="朝阳督办", role="supervisor",
+        s.add(User(username="chaoyang", password_hash=PASSWORD_HASH, display_name="朝阳督办", role="supervisor",
                    unit_type="district", unit_code="110105", active=True, created_at=AS_OF))
     login(client, "chaoyang")
     rows = _rows(client.get("/console/assessment/?month=2026-11").get_data(as_text=True))
