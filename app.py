@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from hotline.config import Config, load_config
 from hotline.wiring import Services, build_services
+from ivr.webhooks import twilio_webhooks
+import webapp
 
 log = logging.getLogger("hotline")
 
@@ -18,7 +20,7 @@ log = logging.getLogger("hotline")
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     """Build the web app; gunicorn runs `app:create_app()`. Nothing starts at import."""
     config = config or load_config()
-    services = services or build_services(config)
+    services = services or build_services(config, twilio_webhooks(config.app.public_base_url))
     app = Flask(__name__, static_folder=None)
     secret = config.app.secret_key
     if not secret:
@@ -29,7 +31,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       SESSION_COOKIE_SECURE=config.is_production, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
-    app.extensions["hotline"] = services
+    webapp.install(app, services)
 
     from api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -40,8 +42,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from webchat import bp as webchat_bp
     app.register_blueprint(webchat_bp)
 
-    import ivr  # voice, SMS, Twilio's fallback, and the calls the scheduler places (回访 survey, callbacks)
-    for blueprint in ivr.BLUEPRINTS:
+    from ivr.blueprints import BLUEPRINTS  # voice, SMS, Twilio's fallback, and the calls the scheduler places
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
     import console
@@ -95,7 +97,7 @@ def register_cli(app: Flask) -> None:
         from hotline.store import migrate
         from hotline.store.refdata import load_reference_data
 
-        svc: Services = app.extensions["hotline"]
+        svc = webapp.services_of(app)
         migrate.upgrade(svc.engine)
         with svc.session() as s:
             report = load_reference_data(s, svc.core.taxonomy)

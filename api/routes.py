@@ -5,7 +5,7 @@ import hmac
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from api.errors import ApiError, error_response, from_domain
@@ -16,6 +16,7 @@ from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import OPEN_STATUSES, Citizen, Ticket
 from hotline.work.lifecycle import get_ticket
+from webapp import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,11 +27,6 @@ TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "loc
                  "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
 # A model's prediction (the bot): the group, and how sure it is; the code inside the group is picked here.
 HINT_FIELDS = {"group": str, "group_confidence": (int, float)}
-
-
-def services():
-    """The process's services (config, core, database)."""
-    return current_app.extensions["hotline"]
 
 
 @bp.before_request

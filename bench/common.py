@@ -15,6 +15,7 @@ from hotline.store import migrate
 from hotline.config import load_config
 from hotline.store.refdata import load_reference_data
 from hotline.wiring import Services, build_services
+from ivr.webhooks import twilio_webhooks
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BENCH_TOKEN = "bench-token"
@@ -35,7 +36,8 @@ def fresh_services(backend: str, **overrides) -> Iterator[Services]:
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     values = {"app.mode": "test", "database.url": url, "api.token": BENCH_TOKEN, "app.secret_key": "bench"}
     values.update(overrides)
-    svc = build_services(load_config(environ={}, overrides=values))
+    config = load_config(environ={}, overrides=values)
+    svc = build_services(config, twilio_webhooks(config.app.public_base_url))
     migrate.upgrade(svc.engine)
     with svc.session() as s:
         load_reference_data(s, svc.core.taxonomy)

@@ -88,7 +88,7 @@ def bench_backend(backend: str, n: int, n_open: int, samples: int) -> dict:
             refs = s.execute(select(Ticket.id, Ticket.reference).order_by(Ticket.id)).all()
         analyze(svc)
         app = create_app(svc.config, services=svc)
-        app.extensions["console_clock"] = lambda: END
+        app.config["HOTLINE_CLOCK"] = lambda: END
         sup, agent, handler = signed_in(app, "sup"), signed_in(app, "agent"), signed_in(app, "town")
         rng = random.Random(6)
         groups = list(svc.core.taxonomy.groups)

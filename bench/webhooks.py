@@ -191,9 +191,10 @@ def serial_rate(database_url: str, n: int = 300) -> float:
     from app import create_app
     from hotline.config import load_config
     from hotline.wiring import build_services
+    from ivr.webhooks import twilio_webhooks
     cfg = load_config(environ={}, overrides={"database.url": database_url, "twilio.auth_token": TOKEN,
                                               "app.public_base_url": PUBLIC, "app.secret_key": "bench"})
-    svc = build_services(cfg)
+    svc = build_services(cfg, twilio_webhooks(PUBLIC))
     client = create_app(cfg, services=svc).test_client()
     bodies = sms_bodies(n)
     start = _time.perf_counter()

@@ -12,6 +12,7 @@ from callbacks.sweep import record_outcomes
 from hotline.config import ConfigError, load_config
 from hotline.store.db import utcnow
 from hotline.wiring import build_services
+from ivr.webhooks import twilio_webhooks  # the scheduler places calls whose TwiML the ivr serves
 
 log = logging.getLogger("callbacks")
 
@@ -33,7 +34,7 @@ def main() -> int:
     except SchedulerAlreadyRunning as exc:
         print(f"scheduler: {exc}", file=sys.stderr)
         return 3
-    services = build_services(config)
+    services = build_services(config, twilio_webhooks(config.app.public_base_url))
     pool = SendPool(config.scheduler.pool_size)
     runtime = Runtime(services, pool)
     scheduler = build_scheduler(runtime)

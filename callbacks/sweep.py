@@ -9,14 +9,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from queue import Empty, Queue
-from typing import Callable
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from hotline.clocks import callback_requests
 from hotline.delivery import outbox
-from hotline.store.db import utcnow
 from hotline.clocks.escalation import advance_clock
 from hotline.clocks.followups import advance_followup
 from hotline.store.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline
@@ -25,9 +23,6 @@ from hotline.delivery.telephony import TelephonyError
 from hotline.wiring import Services
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
 
 def sweep_deadlines(services: Services, now: datetime) -> int:
     """Plan newly (re)started clocks and fire what has come: reminders, breaches, the ladder, follow-ups."""
@@ -39,7 +34,6 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
         # Written literally so both databases use the partial index ix_deadlines_unplanned.
         unplanned = (select(Deadline).where(text(UNPLANNED_SQL)).order_by(Deadline.id).limit(limit)
                      .with_for_update(skip_locked=True))
-        s.info["config"] = config
         rows = {d.id: d for d in s.scalars(due)}
         rows.update((d.id, d) for d in s.scalars(unplanned) if d.id not in rows)
         if not rows:
@@ -50,13 +44,13 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
             # Fast path: the whole batch in one savepoint (a savepoint per row costs a burst dearly).
             with s.begin_nested():
                 for deadline in rows.values():
-                    _advance(s, deadline, now)
+                    _advance(services, s, deadline, now)
         except Exception:  # noqa: BLE001 - redo row by row so one bad row cannot stop every other clock
             log.warning("a due clock failed; redoing the batch of %d row by row", len(rows))
             for deadline in rows.values():
                 try:
                     with s.begin_nested():
-                        _advance(s, deadline, now)
+                        _advance(services, s, deadline, now)
                 except Exception as exc:  # noqa: BLE001
                     log.exception("deadline %s (%s) failed; will retry", deadline.id, deadline.clock)
                     s.refresh(deadline)
@@ -66,37 +60,17 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
         return len(rows)
 
 
-def _advance(session, deadline: Deadline, now: datetime) -> None:
-    config = session.info["config"]
+def _advance(services: Services, session, deadline: Deadline, now: datetime) -> None:
     if deadline.clock == CLOCK_FOLLOWUP:
-        advance_followup(session, deadline, now=now, config=config)
+        advance_followup(session, deadline, now=now, config=services.config, webhooks=services.webhooks)
     else:
-        advance_clock(session, deadline, now=now, config=config)
-
-
-def deliver(services: Services, item: outbox.Claimed, clock: Clock = utcnow) -> str:
-    """Send one claimed row and record the outcome; runs on a pool thread with no transaction open meanwhile."""
-    try:
-        result = outbox.send(services.telephony, item, services.config)
-    except TelephonyError as err:
-        with services.session() as s:
-            msg = outbox.record_failure(s, item.id, err, now=clock(), config=services.config)
-            return msg.status if msg else "gone"
-    except Exception as exc:  # noqa: BLE001 - a client bug: keep the row and retry rather than lose it
-        log.exception("send of outbound %s crashed", item.id)
-        err = TelephonyError(f"unexpected {type(exc).__name__}", retryable=True)
-        with services.session() as s:
-            msg = outbox.record_failure(s, item.id, err, now=clock(), config=services.config)
-            return msg.status if msg else "gone"
-    with services.session() as s:
-        msg = outbox.record_sent(s, item.id, result, now=clock())
-        return msg.status if msg else "gone"
+        advance_clock(session, deadline, now=now, config=services.config)
 
 
 def send_only(services: Services, item: outbox.Claimed, outcomes: Queue) -> None:
-    """Send one claimed row on a pool thread and leave the outcome for record_outcomes (one commit for many)."""
+    """Send one claimed row with no transaction open and leave the outcome for record_outcomes (one commit for many)."""
     try:
-        outcomes.put((item.id, outbox.send(services.telephony, item, services.config)))
+        outcomes.put((item.id, outbox.send(services.telephony, item, services.config, services.webhooks)))
     except TelephonyError as err:
         outcomes.put((item.id, err))
     except Exception as exc:  # noqa: BLE001 - a client bug: keep the row and retry rather than lose it
@@ -116,16 +90,18 @@ def record_outcomes(services: Services, outcomes: Queue, now: datetime) -> int:
         return 0
     with services.session() as s:
         for item_id, outcome in batch:
-            if isinstance(outcome, TelephonyError):
-                outbox.record_failure(s, item_id, outcome, now=now, config=services.config)
-            else:
-                outbox.record_sent(s, item_id, outcome, now=now)
+            outbox.record_outcome(s, item_id, outcome, now=now, config=services.config)
     return len(batch)
 
 
-def sweep_outbox(services: Services, now: datetime, pool=None, outcomes: Queue | None = None,
-                 clock: Clock | None = None) -> int:
-    """Claim due SMS and calls (only urgent ones in quiet hours) and send them: on the pool, or here in tests."""
+def sweep_outbox(services: Services, now: datetime, pool=None, outcomes: Queue | None = None) -> int:
+    """Claim due SMS and calls (only urgent ones in quiet hours) and send them: on the pool, or here in tests.
+
+    On the pool the outcomes wait in `outcomes` for the outbox job's record_outcomes; here they are recorded
+    at `now` before returning. Either way the same send_only and record_outcomes do the work.
+    """
+    if pool is not None and outcomes is None:
+        raise ValueError("sending on a pool needs the queue its outcomes are recorded from")
     config = services.config
     limit = config.scheduler.batch_size if pool is None else min(pool.free(), config.scheduler.batch_size)
     if limit <= 0:
@@ -134,13 +110,14 @@ def sweep_outbox(services: Services, now: datetime, pool=None, outcomes: Queue |
     quiet = is_quiet(now, qh.start, qh.end, config.app.timezone)
     with services.session() as s:
         items = outbox.claim_due(s, now=now, limit=limit, quiet=quiet, lease_s=config.scheduler.claim_lease_s)
+    if pool is None:
+        done: Queue = Queue()
+        for item in items:
+            send_only(services, item, done)
+        record_outcomes(services, done, now)
+        return len(items)
     for item in items:
-        if pool is None:
-            deliver(services, item, clock or (lambda: now))
-        elif outcomes is not None:
-            pool.submit(send_only, services, item, outcomes)
-        else:
-            pool.submit(deliver, services, item, clock or utcnow)
+        pool.submit(send_only, services, item, outcomes)
     return len(items)
 
 
@@ -168,11 +145,5 @@ def sweep_callbacks(services: Services, now: datetime) -> int:
     with services.session() as s:
         rows = callback_requests.claim_due(s, now=now, limit=config.scheduler.batch_size)
         for cb in rows:
-            callback_requests.advance(s, cb, now=now, config=config)
+            callback_requests.advance(s, cb, now=now, config=config, webhooks=services.webhooks)
         return len(rows)
-
-
-def sweep_all(services: Services, now: datetime) -> dict[str, int]:
-    """Every sweep once, in the order a tick runs them (tests use this to step an injected clock)."""
-    return {"deadlines": sweep_deadlines(services, now), "callbacks": sweep_callbacks(services, now),
-            "in_doubt": recover_in_doubt(services, now), "outbox": sweep_outbox(services, now)}

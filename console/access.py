@@ -17,6 +17,15 @@ ROLE_LABELS = {AGENT: "Intake agent (话务员)", HANDLER: "Unit handler (承办
                DEPARTMENT: "Summoned department (报到部门)", SUPERVISOR: "Supervisor (督办)", ADMIN: "Administrator"}
 # Roles that work tickets; admins manage users and reference data only.
 TICKET_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
+# Who may open each part of the console: its routes and its navigation link use the same tuple.
+INTAKE_ROLES = (AGENT, SUPERVISOR)  # triage and new tickets
+CHAT_ROLES = (AGENT, SUPERVISOR)  # live chat
+INBOX_ROLES = TICKET_ROLES
+WHISTLE_ROLES = (DEPARTMENT, HANDLER, SUPERVISOR)
+OUTBOX_ROLES = (AGENT, SUPERVISOR, ADMIN)
+USER_ROLES = (SUPERVISOR, ADMIN)
+SCORE_ROLES = (SUPERVISOR, ADMIN, HANDLER, DEPARTMENT)  # the assessment's rankings and unit pages
+OVERSIGHT_ROLES = (SUPERVISOR, ADMIN)  # hotspots, problems, charts, the monthly report
 # Roles that must call the citizen, so they see the whole number.
 PHONE_ROLES = (AGENT, HANDLER, SUPERVISOR)
 
@@ -127,11 +136,35 @@ def notification_audiences(user: ConsoleUser) -> list[tuple[str, str | None]]:
     return pairs
 
 
-# Navigation: (label, endpoint, roles). Other parts of the app add their pages with register_nav().
-NAV: list[tuple[str, str, tuple[str, ...]]] = []
+@dataclass(frozen=True)
+class NavLink:
+    """One link of the console's top navigation: shown to exactly the roles its page lets in."""
+
+    label: str
+    endpoint: str
+    roles: tuple[str, ...]
+    args: tuple[tuple[str, str], ...] = ()  # query arguments (the queue's triage view)
+    badge: str | None = None  # the id of a live counter shown beside the label
 
 
-def register_nav(label: str, endpoint: str, roles: tuple[str, ...]) -> None:
-    """Add a link to the console's top navigation for these roles (idempotent)."""
-    if not any(e == endpoint for _, e, _ in NAV):
-        NAV.append((label, endpoint, tuple(roles)))
+# Every link of the console's top navigation, the assessment's included, in the order shown.
+NAV: tuple[NavLink, ...] = (
+    NavLink("Triage (分拨)", "console.queue", INTAKE_ROLES, args=(("view", "triage"),)),
+    NavLink("Tickets (工单)", "console.queue", TICKET_ROLES),
+    NavLink("Whistles (吹哨报到)", "console.whistles", WHISTLE_ROLES),
+    NavLink("Live chat (在线)", "console.chats", CHAT_ROLES),
+    NavLink("Inbox (督办)", "console.inbox", INBOX_ROLES, badge="inbox-badge"),
+    NavLink("Outbox", "console.outbox", OUTBOX_ROLES),
+    NavLink("Users", "console.users", USER_ROLES),
+    NavLink("Units & codes", "console.units", (ADMIN,)),
+    NavLink("Assessment (考评)", "assessment.ranking", SCORE_ROLES),
+    NavLink("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES),
+    NavLink("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES),
+    NavLink("Charts", "assessment.charts_page", OVERSIGHT_ROLES),
+    NavLink("Monthly report", "assessment.report", OVERSIGHT_ROLES),
+)
+
+
+def nav_for(role: str | None) -> list[NavLink]:
+    """The links this role sees."""
+    return [link for link in NAV if role in link.roles]

@@ -12,9 +12,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from console import charts
-from console.access import ADMIN, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, register_nav, roles_required
+from console.access import OVERSIGHT_ROLES, SCORE_ROLES, SUPERVISOR, TICKET_ROLES, roles_required
 from console import web
-from console.web import csrf, done, fail, now, services
+from console.web import csrf, done, fail
+from webapp import now, services
 from hotline.work import clusters
 from hotline.assessment import hotspots, kpis
 from hotline.errors import HotlineError
@@ -23,16 +24,16 @@ from hotline.store.models import MERGED, RESOLVED, Ticket, Township
 bp = Blueprint("assessment", __name__, url_prefix="/console/assessment", template_folder="templates",
                static_folder="assessment_static", static_url_path="/static")
 
-VIEW_ROLES = (SUPERVISOR, ADMIN, HANDLER, DEPARTMENT)
-OVERSIGHT_ROLES = (SUPERVISOR, ADMIN)
 ORDER_LIMIT = 500
 SORTABLE = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
             "due", "missed", "open_overdue", "evaluated")
-GROUP_NAMES = {"emergency": "突发紧急", "utilities": "水电气热", "environment": "生态环境", "urban": "城乡建设",
-               "housing": "住房物业", "traffic": "交通出行", "market": "市场监管", "labor": "劳动社保",
-               "education": "教育文体", "health": "医疗卫生", "public_order": "社会秩序", "other": "其他"}
 UNIT_TYPE_NAMES = {"township": "Townships (街乡镇)", "department": "Departments (部门·企业·区政府)",
                    "district": "Districts (区)"}
+
+
+def group_names() -> dict[str, str]:
+    """The taxonomy's group names as the charts and tables show them (Chinese, the regulation's order)."""
+    return services().core.taxonomy.group_names("zh")
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _neg(v):
 
 
 @bp.get("/")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def ranking():
     """The month's ranking with sortable columns; every figure links to its orders."""
     sc = scope()
@@ -129,7 +130,7 @@ def ranking():
 
 
 @bp.get("/units/<unit_type>/<unit_code>")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def unit_trend(unit_type: str, unit_code: str):
     """One unit's three rates and score over the last 12 months."""
     sc = scope()
@@ -156,7 +157,7 @@ def unit_trend(unit_type: str, unit_code: str):
 
 
 @bp.get("/orders")
-@roles_required(*VIEW_ROLES)
+@roles_required(*SCORE_ROLES)
 def orders():
     """The tickets behind one figure of the ranking."""
     sc = scope()
@@ -307,7 +308,7 @@ def chart_data(s, sc: Scope, month: str) -> dict:
     ranked = [t for t in towns if t.rank is not None]
     peak = max([n for row in heat.values() for n in row.values()] + [0])
     return {
-        "volume": charts.stacked_columns(labels, dict(sorted(by_group.items())), names=GROUP_NAMES,
+        "volume": charts.stacked_columns(labels, dict(sorted(by_group.items())), names=group_names(),
                                          title="Tickets by group, last 12 months"),
         "channels": charts.stacked_columns(labels, dict(sorted(by_channel.items())),
                                            title="Channel mix, last 12 months"),
@@ -324,7 +325,7 @@ def chart_data(s, sc: Scope, month: str) -> dict:
                                           "satisfaction": [d.satisfaction_rate for d in districts]},
                                          title=f"Three rates per district, {month}"),
         "district_rows": districts,
-        "heat_rows": heat_rows, "heat": heat, "heat_peak": peak, "groups": list(GROUP_NAMES),
+        "heat_rows": heat_rows, "heat": heat, "heat_peak": peak, "groups": list(group_names()),
     }
 
 
@@ -336,7 +337,7 @@ def charts_page():
     month = _month()
     with services().session() as s:
         data = chart_data(s, sc, month)
-    return render_template("assessment/charts.html", month=month, c=data, group_names=GROUP_NAMES,
+    return render_template("assessment/charts.html", month=month, c=data, group_names=group_names(),
                            heat_class=charts.heat_class)
 
 
@@ -357,7 +358,7 @@ def report():
         data = chart_data(s, sc, month)
     return render_template("assessment/report.html", month=month, tables=tables, p=p, surges=found, spots=spots,
                            c=data, how=kpis.describe(cfg.assessment, cfg.time_limits), unit_types=UNIT_TYPE_NAMES,
-                           group_names=GROUP_NAMES, heat_class=charts.heat_class, generated=now(), scope=sc,
+                           group_names=group_names(), heat_class=charts.heat_class, generated=now(), scope=sc,
                            config=cfg.assessment)
 
 
@@ -379,10 +380,5 @@ def init_app(app: Flask) -> None:
     from console import assessment_cli
 
     app.register_blueprint(bp)
-    register_nav("Assessment (考评)", "assessment.ranking", VIEW_ROLES)
-    register_nav("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES)
-    register_nav("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES)
-    register_nav("Charts", "assessment.charts_page", OVERSIGHT_ROLES)
-    register_nav("Monthly report", "assessment.report", OVERSIGHT_ROLES)
     assessment_cli.register(app)
 

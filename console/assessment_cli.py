@@ -13,6 +13,7 @@ from flask import Flask
 
 from hotline.assessment import demo_data, kpis
 from hotline.store.db import utcnow
+from webapp import services_of
 
 COLUMNS = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
            "due", "responded", "open_overdue", "evaluated", "solved", "rated", "satisfied", "basically")
@@ -60,7 +61,7 @@ def register(app: Flask) -> None:
     @click.option("--as-of", help="Count as if it were this UTC moment (ISO 8601); default now.")
     def kpis_command(month, unit_type, fmt, as_of):
         """Print the month's three rates, score and rank for every unit of a type."""
-        svc = app.extensions["hotline"]
+        svc = services_of(app)
         cfg = svc.config.assessment
         now = _as_of(as_of)
         month = month or kpis.add_months(kpis.month_of(now, cfg.timezone), -1)
@@ -91,7 +92,7 @@ def register(app: Flask) -> None:
     @click.option("--end", help="Last moment of the data (UTC ISO 8601); default now.")
     def demo_data_command(tickets, months, seed, end):
         """Fill the database with realistic demo tickets, clocks, events and follow-up answers."""
-        svc = app.extensions["hotline"]
+        svc = services_of(app)
         t0 = time.perf_counter()
 
         def progress(done: int) -> None:

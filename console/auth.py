@@ -9,7 +9,8 @@ from console.access import ADMIN, AGENT, DEPARTMENT
 from console.forms import LoginForm
 from console.limiter import LoginLimiter
 from console.users import authenticate
-from console.web import now, safe_next, services, to_console_user
+from console.web import safe_next, to_console_user
+from webapp import now, services
 
 
 def limiter() -> LoginLimiter:

@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG (no JavaScript, no CDN): bars, stacked columns, lines, sparklines.
+"""Charts drawn on the server as SVG (no JavaScript, no CDN): bars, stacked columns, lines.
 
 Colours are SVG presentation attributes, not inline CSS, so the console's Content-Security-Policy
 (style-src 'self') lets them through. Every chart carries a <title> and a text table fallback is
@@ -21,8 +21,8 @@ def _fmt(value: float | None, percent: bool) -> str:
     return f"{100 * value:.1f}%" if percent else f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _svg(width: int, height: int, title: str, body: list[str], css_class: str = "chart") -> Markup:
-    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width} {height}" '
+def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
                   f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" {FONT}>'
                   f'<title>{escape(title)}</title>{"".join(body)}</svg>')
 
@@ -136,18 +136,6 @@ def grouped_bars(labels: Sequence[str], series: dict[str, Sequence[float | None]
                     f'text-anchor="middle" font-size="10">{escape(label)}</text>')
     _legend(body, list(series), x=width - legend_w + 6, top=top_pad)
     return _svg(width, height, title, body)
-
-
-def sparkline(values: Sequence[float | None], *, title: str, width: int = 96, height: int = 22) -> Markup:
-    """A tiny 0..100% line for a table cell."""
-    pts = [(i, v) for i, v in enumerate(values) if v is not None]
-    step = (width - 4) / max(1, len(values) - 1)
-    path = " ".join(f"{2 + i * step:.1f},{2 + (height - 4) * (1 - v):.1f}" for i, v in pts)
-    body = [f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{path}"/>'] if len(pts) > 1 else []
-    if pts:
-        i, v = pts[-1]
-        body.append(f'<circle cx="{2 + i * step:.1f}" cy="{2 + (height - 4) * (1 - v):.1f}" r="2" fill="{PALETTE[3]}"/>')
-    return _svg(width, height, title, body, css_class="spark")
 
 
 def heat_class(value: int, peak: int) -> str:

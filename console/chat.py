@@ -5,16 +5,14 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import AGENT, SUPERVISOR, roles_required
+from console.access import CHAT_ROLES, SUPERVISOR, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.work import triage
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Citizen, Conversation
-
-CHAT_ROLES = (AGENT, SUPERVISOR)
-
 
 def _message_json(m, fmt):
     return {"id": m.id, "direction": m.direction, "sender": m.sender, "body": m.body, "at": fmt(m.created_at, "%H:%M:%S")}

@@ -11,6 +11,7 @@ from hotline.store.db import utcnow
 from hotline.errors import HotlineError
 from hotline.store.models import Ticket, User
 from console.demo import DEMO_USERS, seed_demo_work
+from webapp import services_of
 
 
 def register(app: Flask) -> None:
@@ -25,7 +26,7 @@ def register(app: Flask) -> None:
     @click.password_option(help="at least 10 characters; prompted for when not given")
     def create_user_command(username, role, unit_type, unit_code, display_name, password):
         """Create a console user (the first admin: `flask --app app create-user --username admin`)."""
-        svc = app.extensions["hotline"]
+        svc = services_of(app)
         try:
             with svc.session() as s:
                 create_user(s, username=username, password=password, role=role, unit_type=unit_type,
@@ -38,7 +39,7 @@ def register(app: Flask) -> None:
     @click.option("--if-development", is_flag=True, help="do nothing (successfully) unless app.mode is development")
     def seed_demo_command(if_development):
         """Development only: demo users for every role, plus a few tickets and a handed-off chat to work on."""
-        svc = app.extensions["hotline"]
+        svc = services_of(app)
         if if_development and svc.config.app.mode != "development":
             click.echo(f"seed-demo: skipped (app.mode is {svc.config.app.mode})")
             return

@@ -5,11 +5,8 @@ from flask import abort, jsonify, render_template, url_for
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import AGENT, DEPARTMENT, HANDLER, SUPERVISOR, roles_required
-from console.web import now, services
-
-INBOX_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
-
+from console.access import INBOX_ROLES, roles_required
+from webapp import now, services
 
 def _item(n, reference, tz_filter):
     return {"id": n.id, "kind": n.kind, "message": n.message, "read": n.read_at is not None,

@@ -5,12 +5,12 @@ from flask import render_template
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import ADMIN, AGENT, SUPERVISOR, roles_required
-from console.web import services
+from console.access import OUTBOX_ROLES, roles_required
+from webapp import services
 
 
 @bp.get("/outbox")
-@roles_required(AGENT, SUPERVISOR, ADMIN)
+@roles_required(*OUTBOX_ROLES)
 def outbox():
     """Newest outbound messages and their outcome."""
     with services().session() as s:

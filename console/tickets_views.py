@@ -7,11 +7,12 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import (AGENT, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES, ConsoleUser, answers_whistle,
-                            holds, roles_required, ticket_scope)
+from console.access import (AGENT, DEPARTMENT, HANDLER, INTAKE_ROLES, SUPERVISOR, TICKET_ROLES, WHISTLE_ROLES,
+                            ConsoleUser, answers_whistle, holds, roles_required, ticket_scope)
 from console.forms import (ActionForm, options, CallbackForm, ClassifyForm, DispatchForm, MergeForm, NoteForm,
                            OpenTicketForm, SmsForm, WhistleForm)
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.clocks import callback_requests
 from hotline.delivery import outbox
 from hotline.work import lifecycle as tickets, triage
@@ -22,7 +23,6 @@ from hotline.store.models import (DISPATCHED, FOLLOWED_UP, IN_PROGRESS, NEW, OPE
                             RETURNED, SIGNED, CallbackRequest, Department, Ticket, Whistle)
 from sqlalchemy import select
 
-INTAKE_ROLES = (AGENT, SUPERVISOR)
 
 
 def permitted(user: ConsoleUser, ticket: Ticket, action: str) -> bool:
@@ -395,7 +395,7 @@ def new_ticket():
 
 
 @bp.get("/whistles")
-@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+@roles_required(*WHISTLE_ROLES)
 def whistles():
     """Whistles addressed to my department: report in (报到), then report done."""
     open_only = request.args.get("all") != "1"
@@ -425,7 +425,7 @@ def _whistle_act(whistle_id: int, work):
 
 
 @bp.post("/whistles/<int:whistle_id>/report-in")
-@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+@roles_required(*WHISTLE_ROLES)
 def report_in(whistle_id: int):
     """报到: the summoned department acknowledges."""
     return _whistle_act(whistle_id, lambda s, w: (tickets.report_in(s, w, actor=current_user.actor, now=now()),
@@ -433,7 +433,7 @@ def report_in(whistle_id: int):
 
 
 @bp.post("/whistles/<int:whistle_id>/done")
-@roles_required(DEPARTMENT, HANDLER, SUPERVISOR)
+@roles_required(*WHISTLE_ROLES)
 def report_done(whistle_id: int):
     """The summoned department's part is done."""
     def work(s, w):

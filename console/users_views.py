@@ -6,10 +6,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from console import bp
-from console.access import ADMIN, SUPERVISOR, roles_required
+from console.access import ADMIN, USER_ROLES, roles_required
 from console.forms import UserEditForm, UserForm, options
 from console.users import check_unit, create_user, set_password
-from console.web import done, fail, now, services
+from console.web import done, fail
+from webapp import now, services
 from hotline.errors import HotlineError, InvalidInput
 from hotline.store.models import Department, District, ServiceCode, Township, User
 
@@ -28,7 +29,7 @@ def _split_unit(value: str) -> tuple[str | None, str | None]:
 
 
 @bp.route("/users", methods=["GET", "POST"])
-@roles_required(SUPERVISOR, ADMIN)
+@roles_required(*USER_ROLES)
 def users():
     """List users and create one."""
     form = UserForm()
@@ -53,7 +54,7 @@ def users():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(SUPERVISOR, ADMIN)
+@roles_required(*USER_ROLES)
 def user_edit(user_id: int):
     """Change a user's role, unit, name, password or active flag."""
     with services().session() as s:

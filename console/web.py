@@ -1,36 +1,23 @@
 """Console plumbing shared by its views: services, the clock, CSRF, Flask-Login and template helpers."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import current_app, flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from console import bp
-from console.access import NAV, ROLE_LABELS, ConsoleUser
-from hotline.store.db import utcnow
+from console.access import ROLE_LABELS, ConsoleUser, nav_for
 from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
 from hotline.store.models import User
 from hotline.privacy import mask_phone
+from webapp import services, services_of
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
 login_manager.login_message = "Please sign in to use the console."
 login_manager.session_protection = "strong"
-
-
-def services():
-    """The process's services (config, core, database, telephony)."""
-    return current_app.extensions["hotline"]
-
-
-def now() -> datetime:
-    """The console's clock; tests replace it with app.extensions['console_clock']."""
-    clock = current_app.extensions.get("console_clock")
-    return clock() if clock else utcnow()
 
 
 def to_console_user(user: User) -> ConsoleUser:
@@ -115,7 +102,7 @@ def safe_next(default: str) -> str:
 
 def register_template_helpers(app) -> None:
     """Filters and globals the console templates use."""
-    tz = app.extensions["hotline"].config.app.timezone
+    tz = services_of(app).config.app.timezone
 
     @app.template_filter("localtime")
     def _localtime(moment, fmt="%Y-%m-%d %H:%M"):
@@ -143,6 +130,7 @@ def register_template_helpers(app) -> None:
     def _console_globals():
         # Available to any page that extends console/base.html, the console's own or another part's.
         user = current_user if current_user.is_authenticated else None
-        nav = [(label, endpoint) for label, endpoint, roles in NAV if user and user.role in roles]
+        nav = [(link.label, url_for(link.endpoint, **dict(link.args)), link.badge)
+               for link in nav_for(user.role if user else None)]
         return {"console_user": user, "console_nav": nav, "role_labels": ROLE_LABELS,
                 "dev_outbox": not services().config.twilio.account_sid}

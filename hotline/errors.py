@@ -66,12 +66,6 @@ class WhistlesOutstanding(HotlineError):
     code = "whistles_outstanding"
 
 
-class NotAllowed(HotlineError):
-    """The actor's role or unit does not allow the action."""
-
-    code = "not_allowed"
-
-
 class IdempotencyConflict(HotlineError):
     """A retried key that belongs to another citizen or conversation: it never returns their ticket."""
 

@@ -19,6 +19,7 @@ from hotline.contact.rasa import RasaClassifier, RasaClient, RasaDialogue
 from hotline.contact.call_flow import CallFlow, CallInbound, CallReply
 from hotline.contact.turn import Contact, Inbound, Outcome, PendingTurn
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
+from hotline.delivery.webhooks import WebhookUrls
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Services:
     sessions: sessionmaker[Session]
     telephony: Telephony
     dialogue: Dialogue
+    # The channel's webhook URLs behind the calls and SMS the scheduler sends (the core names no path).
+    webhooks: WebhookUrls
     # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
@@ -93,8 +96,8 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(config: Config) -> Services:
-    """Everything an entrypoint needs, built once at start-up."""
+def build_services(config: Config, webhooks: WebhookUrls) -> Services:
+    """Everything an entrypoint needs, built once at start-up; the entrypoint names the channel's webhooks."""
     db = config.database
     engine = make_engine(db.url, echo=db.echo, pool_size=db.pool_size)
     core = build_core(config)
@@ -106,7 +109,9 @@ def build_services(config: Config) -> Services:
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
     rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
-                    telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
+                    telephony=telephony, dialogue=make_dialogue(core, rasa), webhooks=webhooks,
+                    classifier=make_classifier(core, rasa))
+
 
 
 def make_rasa_client(core: Core) -> RasaClient | None:

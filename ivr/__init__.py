@@ -1,8 +1,5 @@
-"""Twilio voice and SMS on one number: parse the webhook, make one core call, answer in TwiML."""
-from __future__ import annotations
+"""Twilio voice and SMS on one number: parse the webhook, make one core call, answer in TwiML.
 
-from ivr import followup, sms, voice, web
-
-BLUEPRINTS = (web.bp, sms.bp, voice.bp, followup.bp)
-
-__all__ = ["BLUEPRINTS"]
+Importing the package loads nothing: the scheduler imports ivr.webhooks (pure) without the blueprints,
+which the app factory takes from ivr.blueprints.
+"""

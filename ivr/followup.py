@@ -13,17 +13,15 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline.clocks import callback_requests, followups
 from hotline.delivery import notices
 from hotline.store.models import RESOLVED, CallbackRequest, Ticket
-from ivr import twiml
-from ivr.web import now, require_signature, respond, services
+from ivr import statuses, twiml
+from ivr.web import require_signature, respond
+from webapp import now, services
 
 log = logging.getLogger("hotline.ivr.followup")
 
 bp = Blueprint("ivr_followup", __name__, url_prefix="/twilio/voice")
 
 MAX_TRIES = 2  # a question is asked at most twice per call; silence after that ends the call politely
-CONNECTED_DIAL = ("completed", "answered")
-CONNECTED_QUEUE = ("bridged", "bridging-in-process")
-NOT_ANSWERED = ("no-answer", "busy", "failed", "canceled")
 
 
 bp.before_request(require_signature)  # the same check as every other Twilio webhook
@@ -164,7 +162,7 @@ def callback_citizen(cb_id: int):
 def callback_result(cb_id: int):
     """How the bridge ended: connected is done; otherwise the request is tried again after its delay."""
     dial, queue = request.form.get("DialCallStatus", ""), request.form.get("QueueResult", "")
-    connected = dial in CONNECTED_DIAL or queue in CONNECTED_QUEUE
+    connected = statuses.connected(dial, queue)
     with services().session() as s:
         cb = s.get(CallbackRequest, cb_id)
         if cb is not None:
@@ -177,7 +175,7 @@ def callback_result(cb_id: int):
 def callback_status(cb_id: int, leg: str):
     """Status callback of the first leg: an agent (or citizen) who never picked up fails the attempt at once."""
     status = request.form.get("CallStatus", "")
-    if leg in ("agent", "citizen") and status in NOT_ANSWERED:
+    if leg in ("agent", "citizen") and statuses.not_answered(status):
         with services().session() as s:
             cb = s.get(CallbackRequest, cb_id)
             if cb is not None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from hotline.contact.turn import Channel, Inbound
-from hotline.delivery import outbox
-from ivr import twiml
+from ivr import statuses, twiml
 from ivr.web import form, guard, now, respond, services
 
 bp = guard(Blueprint("ivr_sms", __name__, url_prefix="/twilio"))
@@ -55,5 +54,5 @@ def sms_status():
     if sid and status:
         svc = services()
         with svc.session() as session:
-            outbox.record_status(session, sid, status, form("ErrorCode", 16) or None, now=now())
+            statuses.record_sms_status(session, sid, status, form("ErrorCode", 16) or None, now=now())
     return respond(twiml.empty())

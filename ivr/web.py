@@ -2,33 +2,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
-from hotline.store.db import utcnow
-from hotline.wiring import Services
 from hotline.rules import prompts
 from ivr import twiml
 from ivr.signature import is_valid
+from webapp import now, services  # noqa: F401 - the ivr's modules take them from here too
 
 log = logging.getLogger("hotline.ivr")
 
 bp = Blueprint("ivr", __name__, url_prefix="/twilio")  # the fallback URL; sms and voice have their own
 
 TWIML = "text/xml; charset=utf-8"
-
-
-def services() -> Services:
-    """The process's services."""
-    return current_app.extensions["hotline"]
-
-
-def now() -> datetime:
-    """The entrypoint's clock: tests set app.config["HOTLINE_CLOCK"] to a literal time."""
-    clock = current_app.config.get("HOTLINE_CLOCK") or utcnow
-    return clock()
 
 
 def classifier():

@@ -12,7 +12,8 @@ from hotline.core import build_core
 from hotline.store.db import Base
 from hotline.store.refdata import load_reference_data
 from hotline.wiring import build_services
-from tests.helpers import API_TOKEN, make_config, serve
+from ivr.webhooks import twilio_webhooks
+from tests.helpers import API_TOKEN, PUBLIC, make_config, serve
 
 pytest_plugins = ["tests.fakes.plugin"]
 
@@ -66,7 +67,7 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def services(database_url):
     """Services on a migrated database with reference data loaded."""
-    svc = build_services(make_config(database_url))
+    svc = build_services(make_config(database_url), twilio_webhooks(PUBLIC))
     migrate.upgrade(svc.engine)
     with svc.session() as s:
         load_reference_data(s, svc.core.taxonomy)

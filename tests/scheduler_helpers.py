@@ -1,4 +1,4 @@
-"""Helpers for scheduler tests: a township ticket, staff with phones, services pointed at the fake Twilio."""
+"""Helpers for scheduler tests: staff with phones, services pointed at the fake Twilio, rows read back."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,25 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Notification, OutboundMessage, Ticket, TicketEvent, User
 from hotline.delivery.telephony import TwilioTelephony
 from hotline.wiring import make_dialogue
+from tests.factories import CHANGPING
 from tests.helpers import make_config
 
-HUILONGGUAN, CHANGPING = "110114011", "110114"  # 回龙观街道 in 昌平区
 CITIZEN = "+8613800138000"
 HANDLER_PHONE, DISTRICT_PHONE, CITY_PHONE = "+8613900000001", "+8613900000002", "+8613900000003"
 ACCOUNT, HOTLINE = "AC" + "0" * 32, "+861012345"
-
-
-def noise_ticket(session, core, now: datetime, *, text: str = "楼上太吵了，天天噪音扰民",
-                 code: str | None = None, phone: str | None = "13800138000") -> Ticket:
-    """A general-class (7 day) complaint dispatched to 回龙观街道 at `now`."""
-    ticket, _ = open_ticket(session, IntakeRequest(text=text, location="昌平区回龙观街道", phone=phone,
-                                                   service_code=code), now=now, core=core)
-    assert ticket.status == "dispatched" and ticket.unit_code, "helper needs a dispatched township ticket"
-    return ticket
 
 
 def add_staff(session, now: datetime, unit_code: str) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from hotline.privacy import mask_phone
+from webapp import services
 
 cli = AppGroup("twilio", help="The hotline's Twilio number.")
 
@@ -53,7 +53,7 @@ def check_public_base(url: str) -> str | None:
 @click.option("--dry-run", is_flag=True, help="print the URLs without calling Twilio")
 def point_number_command(number: str | None, dry_run: bool) -> None:
     """Point the hotline's Twilio number at PUBLIC_BASE_URL: voice, SMS, fallback and status callback URLs."""
-    svc = current_app.extensions["hotline"]
+    svc = services()
     cfg = svc.config
     number = number or cfg.twilio.phone_number
     problem = check_public_base(cfg.app.public_base_url)

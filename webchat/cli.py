@@ -7,6 +7,8 @@ import sys
 import click
 from flask import Flask
 
+from webapp import services_of
+
 
 def register(app: Flask) -> None:
     """Add the classify command."""
@@ -15,7 +17,7 @@ def register(app: Flask) -> None:
     @click.option("--keywords-only", is_flag=True, help="Skip Rasa: the keyword classifier alone (for comparison).")
     def classify(keywords_only: bool):
         """Read {"text": ...} per line on stdin; write {"kind","group","service_code","confidence"} per line."""
-        svc = app.extensions["hotline"]
+        svc = services_of(app)
         classifier = svc.core.taxonomy if keywords_only else (getattr(svc, "classifier", None) or svc.core.taxonomy)
         for n, line in enumerate(sys.stdin, 1):
             if not line.strip():

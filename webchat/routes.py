@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
-from hotline.store.db import utcnow
 from hotline.contact.dialogue import detect_lang
 from hotline.contact.turn import Channel, Inbound, Outcome
 from hotline.rules import prompts
 from hotline.store.models import Conversation, Message
+from webapp import now, services
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,6 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
 # The chat has no phone: a handed-off conversation waits here for the agent.
 WEB = Channel("web", live_agent=True)
-
-
-def services():
-    """The process's services."""
-    return current_app.extensions["hotline"]
 
 
 class ChatError(Exception):
@@ -170,7 +165,7 @@ def post_message():
     # NUL is no character a citizen types, and PostgreSQL refuses it in text.
     outcome = svc.converse(Inbound(channel=WEB, sender=conversation_id, text=text.replace("\x00", ""),
                                    message_key=client_id, position=position,
-                                   lang=lang), now=utcnow())
+                                   lang=lang), now=now())
     replies = [{"text": r.text, "buttons": [_button(b) for b in r.choices], "custom": r.custom}
                for r in outcome.replies]
     return _answer(conversation_id, replies, outcome=outcome)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal_column, or_, select
@@ -233,10 +233,6 @@ def _followup_filters(start: datetime, end: datetime) -> list[ColumnElement]:
     return [Ticket.followed_up_at >= start, Ticket.followed_up_at < end]
 
 
-def _satisfied_values(config: AssessmentConfig) -> tuple[str, ...]:
-    return ("satisfied", "basically") if config.count_basically_satisfied else ("satisfied",)
-
-
 def _sum(condition: ColumnElement) -> ColumnElement:
     return func.sum(case((condition, 1), else_=0))
 
@@ -398,12 +394,6 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
             rows.append(f"{clock}: " + ", ".join(f"{cls} {hours:g} h" for cls, hours in table.items()))
         lines.append("Clocks by time-limit class — " + "; ".join(rows) + ".")
     return lines
-
-
-def period_span(periods: Iterable[Period]) -> tuple[datetime, datetime]:
-    """The first start and last end of consecutive periods."""
-    ps = list(periods)
-    return ps[0].start, ps[-1].end
 
 
 # ---------------------------------------------------------------- figures for the charts (one GROUP BY each)

@@ -14,13 +14,14 @@ from hotline.delivery import notices, outbox
 from hotline.config import Config
 from hotline.errors import InvalidInput
 from hotline.store.models import CallbackRequest, Ticket
+from hotline.store.unique import insert_or_get
 from hotline.work.lifecycle import record_event
 from hotline.delivery.notifications import notify
+from hotline.delivery.webhooks import WebhookUrls
 from hotline.privacy import mask_phone
 from hotline.rules.schedule import next_callable
 
 PENDING, CALLING, DONE, FAILED, CANCELLED = "pending", "calling", "done", "failed", "cancelled"
-CALLBACK_PATH = "/twilio/voice/callback"
 
 
 def request_callback(session: Session, *, phone: str, source: str, now: datetime, lang: str = "zh",
@@ -29,18 +30,14 @@ def request_callback(session: Session, *, phone: str, source: str, now: datetime
                      window_start: str = "", window_end: str = "",
                      idempotency_key: str | None = None) -> CallbackRequest:
     """Promise the citizen a call (from the IVR, the bot or an agent); the same key gives the same request."""
-    if idempotency_key:
-        existing = session.scalars(select(CallbackRequest)
-                                   .where(CallbackRequest.idempotency_key == idempotency_key)).first()
-        if existing is not None:
-            return existing
-    cb = CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket_id,
-                         conversation_id=conversation_id, source=source, reason=reason.strip(), requested_at=now,
-                         window_start=window_start, window_end=window_end,
-                         next_attempt_at=now + timedelta(seconds=delay_s), status=PENDING,
-                         idempotency_key=idempotency_key, updated_at=now)
-    session.add(cb)
-    session.flush()
+    same = (select(CallbackRequest).where(CallbackRequest.idempotency_key == idempotency_key)
+            if idempotency_key else None)
+    cb, _ = insert_or_get(
+        session, lambda: CallbackRequest(phone=phone, lang=lang, citizen_id=citizen_id, ticket_id=ticket_id,
+                                         conversation_id=conversation_id, source=source, reason=reason.strip(),
+                                         requested_at=now, window_start=window_start, window_end=window_end,
+                                         next_attempt_at=now + timedelta(seconds=delay_s), status=PENDING,
+                                         idempotency_key=idempotency_key, updated_at=now), same)
     return cb
 
 
@@ -59,7 +56,7 @@ def _callable_from(cb: CallbackRequest, moment: datetime, config: Config) -> dat
                          quiet_end=qh.end, tz=config.app.timezone)
 
 
-def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Config) -> str:
+def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Config, webhooks: WebhookUrls) -> str:
     """Place the next attempt when the citizen's window is open, or set when to look again."""
     if cb.status == CALLING:
         # The last attempt never reported back (agent did not pick up, webhook lost): count it as failed;
@@ -72,13 +69,12 @@ def advance(session: Session, cb: CallbackRequest, *, now: datetime, config: Con
     cb.attempts += 1
     cb.status, cb.updated_at = CALLING, now
     cb.next_attempt_at = now + timedelta(seconds=config.callbacks.answer_wait_s)
-    base = config.app.public_base_url.rstrip("/")
     agent = config.twilio.agent_number
     # With an on-duty number the agent is rung first and bridges the citizen; otherwise the citizen is
     # rung and queued for the next free agent.
     to, leg = (agent, "agent") if agent else (cb.phone, "citizen")
     outbox.enqueue(session, key=f"callback:{cb.id}:{cb.attempts}", kind="call", to=to,
-                   url=f"{base}{CALLBACK_PATH}/{cb.id}/{leg}", purpose="callback", ticket_id=cb.ticket_id, now=now)
+                   url=webhooks.callback_call(cb.id, leg), purpose="callback", ticket_id=cb.ticket_id, now=now)
     return "calling"
 
 

@@ -22,11 +22,11 @@ from hotline.errors import InvalidTransition
 from hotline.store.models import (CLOCK_FOLLOWUP, CLOSED, FOLLOWED_UP, MERGED, RESOLVED, SMS_SURVEY_SQL, Deadline,
                             Ticket, TicketEvent)
 from hotline.delivery.notifications import notify, staff_phones
+from hotline.delivery.webhooks import WebhookUrls
 from hotline.rules.schedule import is_quiet, quiet_until
 
 NEW, ANSWERED, CALLING, SMS_SOLVED, SMS_SATISFIED = 0, 1, 2, 3, 4
 ACTOR = "scheduler"
-FOLLOWUP_PATH = "/twilio/voice/followup"
 
 
 def followup_clock(ticket: Ticket) -> Deadline | None:
@@ -39,7 +39,8 @@ def _round(ticket: Ticket) -> str:
     return (ticket.resolved_at or ticket.opened_at).isoformat()
 
 
-def advance_followup(session: Session, deadline: Deadline, *, now: datetime, config: Config) -> str:
+def advance_followup(session: Session, deadline: Deadline, *, now: datetime, config: Config,
+                     webhooks: WebhookUrls) -> str:
     """Do the next follow-up step for a due follow-up clock; returns what was done (for logs and tests)."""
     ticket = deadline.ticket
     if deadline.state != "pending" or deadline.met_at is not None:
@@ -74,7 +75,7 @@ def advance_followup(session: Session, deadline: Deadline, *, now: datetime, con
         deadline.next_action_at = quiet_until(now, qh.start, qh.end, config.app.timezone)
         return "quiet_hours"
     if fu.channel == "call" and deadline.attempts < fu.max_call_attempts:
-        return _call(session, deadline, ticket, phone, now=now, config=config)
+        return _call(session, deadline, ticket, phone, now=now, config=config, webhooks=webhooks)
     return _ask_by_sms(session, deadline, ticket, phone, now=now, fu=fu)
 
 
@@ -94,12 +95,11 @@ def _send_answer(session: Session, ticket: Ticket, *, now: datetime) -> None:
 
 
 def _call(session: Session, deadline: Deadline, ticket: Ticket, phone: str, *, now: datetime,
-          config: Config) -> str:
+          config: Config, webhooks: WebhookUrls) -> str:
     fu = config.followup
     deadline.attempts += 1
-    url = f"{config.app.public_base_url.rstrip('/')}{FOLLOWUP_PATH}/{ticket.id}"
     outbox.enqueue(session, key=f"followup-call:{ticket.id}:{_round(ticket)}:{deadline.attempts}", kind="call",
-                   to=phone, url=url, purpose="followup", ticket_id=ticket.id, now=now)
+                   to=phone, url=webhooks.followup_call(ticket.id), purpose="followup", ticket_id=ticket.id, now=now)
     deadline.stage = CALLING
     # Unanswered (or hung up half way) until then: try again, doubling the wait each time.
     deadline.next_action_at = now + timedelta(minutes=fu.call_retry_minutes * 2 ** (deadline.attempts - 1))

@@ -4,23 +4,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.store.models import Notification, User
+from hotline.store.unique import insert_or_get
 
 
 def notify(session: Session, *, audience_type: str, audience_code: str | None, kind: str, message: str,
            now: datetime, key: str, ticket_id: int | None = None) -> Notification:
     """Write one notification; the same key always gives the same row."""
-    note = Notification(audience_type=audience_type, audience_code=audience_code, kind=kind, ticket_id=ticket_id,
-                        message=message, idempotency_key=key, created_at=now)
-    try:
-        # Insert first: a key is new far more often than not (a repeat is a retried sweep).
-        with session.begin_nested():
-            session.add(note)
-    except IntegrityError:
-        note = session.scalars(select(Notification).where(Notification.idempotency_key == key)).one()
+    # Insert first: a key is new far more often than not (a repeat is a retried sweep).
+    note, _ = insert_or_get(
+        session, lambda: Notification(audience_type=audience_type, audience_code=audience_code, kind=kind,
+                                      ticket_id=ticket_id, message=message, idempotency_key=key, created_at=now),
+        select(Notification).where(Notification.idempotency_key == key), look_first=False)
     return note
 
 

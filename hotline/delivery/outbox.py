@@ -12,25 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.delivery import notices
 from hotline.config import Config
 from hotline.store.models import Citizen, OutboundMessage
+from hotline.store.unique import insert_or_get
 from hotline.delivery.notifications import notify
 from hotline.privacy import mask_phone
 from hotline.rules.schedule import backoff
 from hotline.delivery.telephony import SendResult, Telephony, TelephonyError
+from hotline.delivery.webhooks import WebhookUrls
 
 log = logging.getLogger(__name__)
 
-QUEUED, SENDING, SENT, DELIVERED, FAILED, UNDELIVERABLE = (
-    "queued", "sending", "sent", "delivered", "failed", "undeliverable")
-# Twilio's delivery statuses, in the order they progress; a late callback never moves a row backwards.
-_PROGRESS = {"accepted": 1, "queued": 1, "scheduled": 1, "sending": 2, "sent": 3, "dev": 3, "delivered": 4,
-             "read": 5, "undelivered": 5, "failed": 5, "canceled": 5}
-_TWILIO_FAILED = ("undelivered", "failed")
+# The outbox's own words for a row (a channel translates its provider's delivery reports into them).
+QUEUED, SENDING, SENT, DEV, DELIVERED, UNDELIVERED, FAILED, UNDELIVERABLE, SUPPRESSED = (
+    "queued", "sending", "sent", "dev", "delivered", "undelivered", "failed", "undeliverable", "suppressed")
+# What a provider's delivery report may say: it holds the message, it arrived, or it never will.
+REPORTS = (SENT, DELIVERED, UNDELIVERED)
+# The order rows progress in; a late report never moves a row backwards.
+_PROGRESS = {QUEUED: 1, SENDING: 2, SENT: 3, DEV: 3, DELIVERED: 4, UNDELIVERED: 5, FAILED: 5, UNDELIVERABLE: 5}
 
 
 def enqueue(session: Session, *, key: str, kind: str, to: str, now: datetime, body: str = "", url: str | None = None,
@@ -38,20 +40,16 @@ def enqueue(session: Session, *, key: str, kind: str, to: str, now: datetime, bo
     """Queue one SMS or call; the same key always gives the same row (nothing is sent twice)."""
     if kind not in ("sms", "call"):
         raise ValueError(f"unknown outbound kind {kind!r}")
-    existing = session.scalars(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).first()
-    if existing is not None:
-        return existing
-    status = "queued"
-    if kind == "sms" and is_opted_out(session, to):
-        status = "suppressed"  # the citizen said STOP/退订: record that we would have written, send nothing
-    msg = OutboundMessage(idempotency_key=key, kind=kind, to=to, body=body, url=url, purpose=purpose,
-                          ticket_id=ticket_id, status=status, urgent=urgent, created_at=now, updated_at=now,
-                          next_attempt_at=now if status == "queued" else None)
-    try:
-        with session.begin_nested():
-            session.add(msg)
-    except IntegrityError:
-        msg = session.scalars(select(OutboundMessage).where(OutboundMessage.idempotency_key == key)).one()
+
+    def make() -> OutboundMessage:
+        status = QUEUED
+        if kind == "sms" and is_opted_out(session, to):
+            status = SUPPRESSED  # the citizen said STOP/退订: record that we would have written, send nothing
+        return OutboundMessage(idempotency_key=key, kind=kind, to=to, body=body, url=url, purpose=purpose,
+                               ticket_id=ticket_id, status=status, urgent=urgent, created_at=now, updated_at=now,
+                               next_attempt_at=now if status == QUEUED else None)
+
+    msg, _ = insert_or_get(session, make, select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
     return msg
 
 
@@ -94,7 +92,7 @@ def claim_due(session: Session, *, now: datetime, limit: int, quiet: bool, lease
     taken = []
     for msg in session.scalars(q):
         if msg.kind == "sms" and is_opted_out(session, msg.to):
-            msg.status, msg.next_attempt_at, msg.updated_at = "suppressed", None, now
+            msg.status, msg.next_attempt_at, msg.updated_at = SUPPRESSED, None, now
             continue
         msg.status, msg.attempts, msg.updated_at = SENDING, msg.attempts + 1, now
         # While "sending", next_attempt_at is the end of the lease: past it, the send is in doubt.
@@ -103,16 +101,14 @@ def claim_due(session: Session, *, now: datetime, limit: int, quiet: bool, lease
     return taken
 
 
-def send(telephony: Telephony, item: Claimed, config: Config) -> SendResult:
+def send(telephony: Telephony, item: Claimed, config: Config, webhooks: WebhookUrls) -> SendResult:
     """Hand one claimed row to the provider (no database work: callers record the outcome)."""
     if item.kind == "call":
         # A callback's agent leg reports no-answer/busy at once, so the retry need not wait for answer_wait_s.
-        callback = f"{item.url}/status" if item.purpose == "callback" and item.url else None
+        callback = webhooks.call_status(item.url) if item.purpose == "callback" and item.url else None
         ring = config.callbacks.agent_ring_s if item.purpose == "callback" else config.followup.call_timeout_s
         return telephony.place_call(item.to, url=item.url or "", status_callback=callback, timeout_s=ring)
-    callback = None
-    if config.outbox.status_callbacks:
-        callback = config.app.public_base_url.rstrip("/") + "/twilio/sms/status"
+    callback = webhooks.sms_status if config.outbox.status_callbacks else None
     return telephony.send_sms(item.to, item.body, status_callback=callback)
 
 
@@ -122,7 +118,7 @@ def record_sent(session: Session, item_id: int, result: SendResult, *, now: date
     if msg is None:
         return None
     if _PROGRESS.get(msg.status, 0) <= _PROGRESS[SENT] or msg.status == SENDING:
-        msg.status = "dev" if result.status == "dev" else SENT  # a status callback may have come first
+        msg.status = DEV if result.status == DEV else SENT  # a status callback may have come first
     msg.provider_sid, msg.sent_at, msg.updated_at = result.sid, now, now
     msg.next_attempt_at, msg.last_error = None, None
     return msg
@@ -144,6 +140,14 @@ def record_failure(session: Session, item_id: int, error: TelephonyError, *, now
     msg.next_attempt_at = None
     alert_undeliverable(session, msg, now=now)
     return msg
+
+
+def record_outcome(session: Session, item_id: int, outcome: SendResult | TelephonyError, *, now: datetime,
+                   config: Config) -> OutboundMessage | None:
+    """What the provider answered to one send: the sid of an accepted message, or the error to retry or give up on."""
+    if isinstance(outcome, TelephonyError):
+        return record_failure(session, item_id, outcome, now=now, config=config)
+    return record_sent(session, item_id, outcome, now=now)
 
 
 def alert_undeliverable(session: Session, msg: OutboundMessage, *, now: datetime) -> None:
@@ -194,17 +198,21 @@ def resolve_in_doubt(session: Session, item: Claimed, found: SendResult | None, 
     msg.last_error = "in doubt after a restart: not placed again"
 
 
-def record_status(session: Session, provider_sid: str, status: str, error_code: str | int | None,
+def record_status(session: Session, provider_sid: str, status: str, error: str | None = None, *,
                   now: datetime) -> OutboundMessage | None:
-    """Twilio's status callback: move the row forward (delivered, undelivered ...); None for an unknown sid."""
+    """A delivery report in the outbox's words (sent, delivered, undelivered): the row moves forward only.
+
+    `error` is the provider's reason in its own words, kept on an undelivered row; None for an unknown sid.
+    """
+    if status not in REPORTS:
+        raise ValueError(f"not a delivery report: {status!r} (the channel translates its provider's words)")
     msg = session.scalars(select(OutboundMessage).where(OutboundMessage.provider_sid == provider_sid)).first()
     if msg is None:
         return None
-    status = (status or "").lower()
-    if _PROGRESS.get(status, 0) < _PROGRESS.get(msg.status, 0) or status not in _PROGRESS:
-        return msg  # out of order or unknown: keep what we know
+    if _PROGRESS[status] < _PROGRESS.get(msg.status, 0):
+        return msg  # out of order: keep what we know
     msg.status, msg.updated_at = status, now
-    if status in _TWILIO_FAILED:
-        msg.last_error = f"Twilio {status}" + (f" (error {error_code})" if error_code else "")
+    if status == UNDELIVERED:
+        msg.last_error = (error or UNDELIVERED)[:500]
         alert_undeliverable(session, msg, now=now)
     return msg

@@ -158,6 +158,10 @@ class Taxonomy:
         """The service code, or None."""
         return self.codes.get(code)
 
+    def group_names(self, lang: str = "zh") -> dict[str, str]:
+        """Each group's name in one language, in the regulation's order (the data file's names)."""
+        return {g: self.groups[g][lang] for g in GROUPS}
+
     def classify(self, text: str) -> Classification:
         """Kind and service code of a free-text request by keywords (confidence 0 when nothing matched)."""
         code_scores, code_hits = self._codes_index.scores(text)
@@ -232,9 +236,9 @@ def load_taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     if set(groups) != set(GROUPS):
         raise ValueError(f"{path}: groups must be exactly {GROUPS}")
     for name, names in groups.items():
-        # An unquoted "en: Water, power, gas and heating" in a flow mapping silently becomes three keys.
+        # An unquoted comma in a flow mapping ({en: Water, power}) silently makes keys of the rest.
         if set(names) != {"zh", "en"} or not all(isinstance(v, str) and v for v in names.values()):
-            raise ValueError(f"{path}: group {name} needs exactly zh and en names (quote names with commas)")
+            raise ValueError(f"{path}: group {name} needs exactly a zh and an en name (quote names with commas)")
     codes: dict[str, ServiceCodeDef] = {}
     for item in raw["service_codes"]:
         code = str(item["code"])

@@ -5,33 +5,19 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.store.models import Citizen, Conversation, Message
+from hotline.store.unique import insert_or_get
 
 
 def find_or_create_conversation(session: Session, *, channel: str, now: datetime, external_id: str | None = None,
                                 citizen: Citizen | None = None, lang: str = "zh") -> tuple[Conversation, bool]:
     """The conversation with this channel id (CallSid, chat id), created on first sight; (conversation, created)."""
-    if external_id:
-        conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
-                                                          Conversation.external_id == external_id)).first()
-        if conv is not None:
-            return conv, False
-    conv = Conversation(channel=channel, external_id=external_id, citizen=citizen, lang=lang, state={},
-                        created_at=now, updated_at=now)
-    if not external_id:
-        session.add(conv)  # no channel id, no unique key to collide on: no savepoint
-        return conv, True
-    try:
-        with session.begin_nested():
-            session.add(conv)
-    except IntegrityError:
-        conv = session.scalars(select(Conversation).where(Conversation.channel == channel,
-                                                          Conversation.external_id == external_id)).one()
-        return conv, False
-    return conv, True
+    same = (select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
+            if external_id else None)
+    return insert_or_get(session, lambda: Conversation(channel=channel, external_id=external_id, citizen=citizen,
+                                                       lang=lang, state={}, created_at=now, updated_at=now), same)
 
 
 def latest_open_conversation(session: Session, *, channel: str, citizen: Citizen, since: datetime) -> Conversation | None:

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.rules import deadlines, routing
 from hotline.store import references
 from hotline.work import similar
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
+from hotline.store.unique import insert_or_get
 from hotline.core import Core
 from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
 from hotline.store.models import DISPATCHED, NEW, Citizen, Deadline, Ticket, TicketEvent
@@ -125,7 +125,11 @@ def find_existing(session: Session, channel: str, external_id: str | None) -> Ti
     """The ticket already opened for this channel message, if any."""
     if not external_id:
         return None
-    return session.scalars(select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id)).first()
+    return session.scalars(_same_message(channel, external_id)).first()
+
+
+def _same_message(channel: str, external_id: str) -> Select[tuple[Ticket]]:
+    return select(Ticket).where(Ticket.channel == channel, Ticket.external_id == external_id)
 
 
 def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Core) -> tuple[Ticket, bool]:
@@ -173,17 +177,11 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
                 triage_reason=triage_reason)
     if not req.external_id or req.fresh_key:
         return _insert(session, req, core, **args), True
-    try:
-        # A savepoint only where a concurrent retry of the same message can collide.
-        with session.begin_nested():
-            ticket = _insert(session, req, core, **args)
-    except IntegrityError:
-        # A concurrent retry of the same message won the race: answer with its ticket.
-        existing = find_existing(session, req.channel, req.external_id)
-        if existing is None:
-            raise
-        return same_origin(existing, req, phone), False
-    return ticket, True
+    # A savepoint only where a concurrent retry of the same message can collide; if one won the race, its
+    # ticket is the answer (looked for already, above) — to the same conversation and citizen only.
+    ticket, created = insert_or_get(session, lambda: _insert(session, req, core, **args),
+                                    _same_message(req.channel, req.external_id), look_first=False)
+    return (ticket, True) if created else (same_origin(ticket, req, phone), False)
 
 
 def same_origin(existing: Ticket, req: IntakeRequest, phone: str | None) -> Ticket:

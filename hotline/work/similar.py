@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import SimilarConfig
@@ -57,13 +57,3 @@ def find_master(session: Session, *, service_code: str, township_code: str | Non
     if best[0] >= config.min_similarity:
         return Match(master_id=best[1], similarity=round(best[0], 3))
     return None
-
-
-def cluster_sizes(session: Session, master_ids: list[int]) -> dict[int, int]:
-    """Tickets in each master's cluster, the master included."""
-    if not master_ids:
-        return {}
-    counts = dict(session.execute(
-        select(Ticket.master_id, func.count()).where(Ticket.master_id.in_(master_ids)).group_by(Ticket.master_id)
-    ).all())
-    return {m: counts.get(m, 0) + 1 for m in master_ids}

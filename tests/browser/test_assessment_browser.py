@@ -6,10 +6,11 @@ import re
 import unicodedata
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.helpers import at
-from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
+from tests.factories import H, SANLITUN, WANGJING, walk
 from tests.web.console_support import PASSWORD, make_users
 
 pytestmark = pytest.mark.browser
@@ -18,7 +19,7 @@ AS_OF = at("2026-12-20 00:00")
 
 @pytest.fixture
 def supervisor_world(app, db):
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     with db.session() as s:
         make_users(s, ["supervisor"])
         walk(s, db.core, opened=at("2026-11-03 10:00"), sign=1 * H, contact=2 * H, resolve=5 * H, followup=30 * H)
@@ -38,22 +39,21 @@ def test_the_dashboard_opens_sorts_and_links_a_figure_to_its_orders(supervisor_w
     _sign_in(page, live_server)
     page.goto(f"{live_server}/console/assessment/?month=2026-11")
     first = page.locator("table.ranking tbody tr").first
-    assert first.get_attribute("data-unit") == WANGJING
-    assert first.locator("td[data-col=response_rate]").inner_text().strip() == "50.0%"
+    expect(first).to_have_attribute("data-unit", WANGJING)
+    expect(first.locator("td[data-col=response_rate]")).to_have_text("50.0%")
     # Sort by name through the column heading, then open the orders behind Wangjing's "due".
     page.click("th >> text=Unit")
-    assert "sort=unit_name" in page.url
+    expect(page).to_have_url(re.compile(r"[?&]sort=unit_name"))
     page.goto(f"{live_server}/console/assessment/?month=2026-11")
     page.locator(f"tr[data-unit='{WANGJING}'] td[data-col=due] a").click()
-    page.wait_for_load_state()
-    assert page.locator("#orders tbody tr").count() == 2
-    assert "2 orders" in page.locator("h1").inner_text()
+    expect(page.locator("#orders tbody tr")).to_have_count(2)
+    expect(page.locator("h1")).to_contain_text("2 orders")
 
 
 def test_the_monthly_report_renders_and_prints_to_a_pdf_with_the_ranking(supervisor_world, live_server, page):
     _sign_in(page, live_server)
     page.goto(f"{live_server}/console/assessment/report?month=2026-11")
-    assert page.locator("#ranking-township table.ranking tbody tr").count() == 349
+    expect(page.locator("#ranking-township table.ranking tbody tr")).to_have_count(349)
     assert page.locator("svg.chart").count() >= 6
     pdf = page.pdf(format="A4", print_background=True)
     # The PDF's fonts map some characters to Kangxi radicals (⾥ for 里): NFKC folds them back.

@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hotline.store.models import Conversation, Message, Notification, Ticket
-from tests.web.console_support import NOW, PASSWORD, build_world, open_in
+from tests.factories import ticket
+from tests.web.console_support import CALLED, NOW, PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>"\'><svg onload=window.__xss=1>'
@@ -19,7 +20,7 @@ def console_world(console_app, db):
 
 @pytest.fixture
 def console_app(app):
-    app.extensions["console_clock"] = lambda: NOW
+    app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
 
 
@@ -37,13 +38,13 @@ def test_a_handler_signs_in_and_works_a_ticket_from_the_queue_to_resolved(live_s
     page.goto(f"{live_server}/console/tickets")
     page.click(f"tr[data-reference='{ref}'] a")
     page.click("#do-sign")
-    assert page.text_content("#ticket-status") == "signed"
+    expect(page.locator("#ticket-status")).to_have_text("signed")
     page.fill("form:has(#do-contact) textarea", "已电话联系市民，约定今天下午到场")
     page.click("#do-contact")
-    assert page.text_content("#ticket-status") == "in_progress"
+    expect(page.locator("#ticket-status")).to_have_text("in_progress")
     page.fill("form:has(#do-resolve) textarea", "摊贩已劝离，城管每日巡查")
     page.click("#do-resolve")
-    assert page.text_content("#ticket-status") == "resolved"
+    expect(page.locator("#ticket-status")).to_have_text("resolved")
     actions = page.eval_on_selector_all("#events li", "els => els.map(e => e.dataset.action)")
     assert actions[-3:] == ["sign", "contact", "resolve"]
     with db.session() as s:
@@ -89,7 +90,7 @@ def test_an_agent_takes_over_a_handed_off_chat_and_both_sides_see_each_other_liv
         told = s.scalars(select(Message).where(Message.conversation_id == conv_id, Message.sender == "agent")
                          .order_by(Message.id.desc())).first()
         assert t.reference in told.body
-    assert "电梯坏了三天了，转人工" in page.text_content("#transcript")
+    expect(page.locator("#transcript")).to_contain_text("电梯坏了三天了，转人工")
 
 
 def test_the_inbox_shows_a_new_escalation_without_a_reload_and_counts_it_in_the_tab_title(
@@ -108,7 +109,8 @@ def test_the_inbox_shows_a_new_escalation_without_a_reload_and_counts_it_in_the_
 
 def test_script_in_a_citizen_complaint_or_chat_is_shown_as_text_and_never_runs(live_server, page, console_world, db):
     with db.session() as s:
-        t = open_in(s, db.core, f"三里屯有人私搭乱建 {XSS}", f"朝阳区三里屯街道 {XSS}", phone="13800138099")
+        t = ticket(s, db.core, CALLED, text=f"三里屯有人私搭乱建 {XSS}", location=f"朝阳区三里屯街道 {XSS}",
+                   phone="13800138099", channel="voice")
         conv = Conversation(channel="web", external_id="xss", status="handed_off", state={}, created_at=NOW,
                             updated_at=NOW)
         s.add(conv)
@@ -122,8 +124,8 @@ def test_script_in_a_citizen_complaint_or_chat_is_shown_as_text_and_never_runs(l
     sign_in(page, live_server, "agent")
     page.goto(f"{live_server}/console/tickets")
     page.goto(f"{live_server}/console/tickets/{ticket_id}")
-    assert XSS in page.text_content("#ticket-text")
-    assert XSS in page.text_content("#transcript")
+    expect(page.locator("#ticket-text")).to_contain_text(XSS)
+    expect(page.locator("#transcript")).to_contain_text(XSS)
     page.goto(f"{live_server}/console/chats")
     page.click(f"tr[data-conversation='{conv_id}'] button")
     page.wait_for_selector("#chatbox .msg")

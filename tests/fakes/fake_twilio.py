@@ -55,7 +55,7 @@ _COMPILED = [(m, t, _template_regex(t), h) for m, t, h in _ROUTES]
 
 
 @functools.lru_cache(maxsize=1)
-def _spec() -> tuple[dict[str, Any], OpenAPI]:
+def load_spec() -> tuple[dict[str, Any], OpenAPI]:
     """Load the 1.8 MB spec once per process; skip meta-validation of Twilio's own spec."""
     raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     # Twilio's own "phone-number" format needs a checker for query filters (To, From); the number itself is
@@ -68,7 +68,7 @@ def _spec() -> tuple[dict[str, Any], OpenAPI]:
 
 def _body_properties(template: str, method: str) -> dict[str, Any]:
     """The form fields the spec declares for one operation."""
-    raw, _ = _spec()
+    raw, _ = load_spec()
     op = raw["paths"][template][method.lower()]
     content = op.get("requestBody", {}).get("content", {})
     return content.get(FORM, {}).get("schema", {}).get("properties", {})
@@ -77,7 +77,7 @@ def _body_properties(template: str, method: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=None)
 def _fast_validator(template: str, method: str):
     """A compiled JSON-schema validator for one operation's form and path parameters, built once."""
-    raw, _ = _spec()
+    raw, _ = load_spec()
     op = raw["paths"][template][method.lower()]
     form = op.get("requestBody", {}).get("content", {}).get(FORM, {}).get("schema", {"type": "object"})
     params = [p for p in op.get("parameters", []) + raw["paths"][template].get("parameters", [])
@@ -106,7 +106,7 @@ def _cast(value: str, schema: dict[str, Any]):
     return value
 
 
-def _fast_valid(template: str, method: str, form: list[tuple[str, str]], path_args: dict[str, str]) -> bool:
+def fast_valid(template: str, method: str, form: list[tuple[str, str]], path_args: dict[str, str]) -> bool:
     """True when the request certainly fits the spec (a compiled check, ~100x cheaper than openapi-core).
 
     Anything it does not accept goes to openapi-core, which decides and words the error, so the fake
@@ -138,7 +138,7 @@ _GSM7 = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%
             "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
 
 
-def _segments(body: str) -> int:
+def sms_segments(body: str) -> int:
     """SMS segments: any Chinese character switches to UCS-2 (70 / 67 per part)."""
     single, multi = (160, 153) if set(body) <= _GSM7 else (70, 67)
     n = len(body)
@@ -183,7 +183,7 @@ class FakeTwilio:
 
     def start(self) -> "FakeTwilio":
         """Serve on a free port in a background thread."""
-        _spec()  # load before the first request so client timeouts measure the fake, not JSON parsing
+        load_spec()  # load before the first request so client timeouts measure the fake, not JSON parsing
         self._stopping.clear()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
                                    request_handler=_QuietHandler)
@@ -321,14 +321,14 @@ class FakeTwilio:
     def _validate(self, request: Request, template: str, method: str, body: bytes,
                   form: list[tuple[str, str]], path_args: dict[str, str]) -> None:
         """openapi-core against the spec, then the rules Twilio enforces but the spec can't say."""
-        if not (request.headers.get("Authorization") and _fast_valid(template, method, form, path_args)):
+        if not (request.headers.get("Authorization") and fast_valid(template, method, form, path_args)):
             self._openapi_validate(request, method, body)
         self._twilio_rules(request, template, method, form, path_args)
 
     @staticmethod
     def _openapi_validate(request: Request, method: str, body: bytes) -> None:
         """openapi-core: the reference check, and the wording of every rejection."""
-        _, openapi = _spec()
+        _, openapi = load_spec()
         headers = {k: v for k, v in request.headers.items()}
         host = request.headers.get(ORIGINAL_HOST_HEADER, API_HOST)
         oa_request = MockRequest(host, method.lower(), request.path, args=request.args,
@@ -395,7 +395,7 @@ class FakeTwilio:
             "date_created": now, "date_sent": None, "date_updated": now,
             "direction": "outbound-api", "error_code": None, "error_message": None,
             "from": params.get("From"), "messaging_service_sid": params.get("MessagingServiceSid"),
-            "num_media": str(len(media)), "num_segments": str(_segments(params.get("Body", ""))),
+            "num_media": str(len(media)), "num_segments": str(sms_segments(params.get("Body", ""))),
             "price": None, "price_unit": "USD", "sid": sid,
             "status": "queued" if params.get("From") else "accepted",
             "subresource_uris": {"media": uri.replace(".json", "/Media.json")},

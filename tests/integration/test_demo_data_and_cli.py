@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from hotline.assessment import demo_data, kpis
 from hotline.store.models import Citizen, Deadline, Ticket, TicketEvent
 from tests.helpers import at
-from tests.kpi_helpers import H, WANGJING, walk
+from tests.factories import H, WANGJING, walk
 
 END = at("2026-12-10 00:00")
 

@@ -9,7 +9,7 @@ from hotline.assessment import hotspots, kpis
 from hotline.errors import InvalidInput
 from hotline.store.models import MERGED, RESOLVED, Deadline, Ticket
 from tests.helpers import at
-from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
+from tests.factories import H, SANLITUN, WANGJING, walk
 
 NOV = kpis.month_period("2026-11", "Asia/Shanghai")
 NOISE = "望京西园三区楼下烧烤店深夜噪音扰民"

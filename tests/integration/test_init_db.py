@@ -4,11 +4,12 @@ from sqlalchemy import func, inspect, select
 from app import create_app
 from hotline.store.models import Department, District, ServiceCode, Township
 from hotline.wiring import build_services
-from tests.helpers import make_config
+from ivr.webhooks import twilio_webhooks
+from tests.helpers import PUBLIC, make_config
 
 
 def test_init_db_migrates_an_empty_database_and_loads_reference_data_twice(tmp_path):
-    svc = build_services(make_config(f"sqlite:///{tmp_path / 'fresh.db'}"))
+    svc = build_services(make_config(f"sqlite:///{tmp_path / 'fresh.db'}"), twilio_webhooks(PUBLIC))
     app = create_app(svc.config, services=svc)
     runner = app.test_cli_runner()
     for _ in range(2):
@@ -25,7 +26,8 @@ def test_init_db_migrates_an_empty_database_and_loads_reference_data_twice(tmp_p
     assert "alembic_version" in inspect(svc.engine).get_table_names()
     assert "no on-duty agent number" in result.output  # make run says so at every start
     svc.dispose()
-    with_agent = build_services(make_config(f"sqlite:///{tmp_path / 'fresh.db'}", **{"twilio.agent_number": "+8613900139000"}))
+    with_agent = build_services(make_config(f"sqlite:///{tmp_path / 'fresh.db'}",
+                                            **{"twilio.agent_number": "+8613900139000"}), twilio_webhooks(PUBLIC))
     out = create_app(with_agent.config, services=with_agent).test_cli_runner().invoke(args=["init-db"]).output
     assert "no on-duty agent number" not in out
     with_agent.dispose()

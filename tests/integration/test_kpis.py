@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hotline.assessment import kpis
 from tests.helpers import at
-from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
+from tests.factories import H, SANLITUN, WANGJING, walk
 
 AS_OF = at("2026-12-20 00:00")
 

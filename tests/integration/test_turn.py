@@ -10,7 +10,8 @@ from callbacks.sweep import sweep_deadlines
 from hotline.clocks import followups
 from hotline.work import lifecycle as tickets
 from tests.helpers import at
-from tests.scheduler_helpers import CITIZEN, add_staff, noise_ticket, outbound, with_config
+from tests.factories import dispatched
+from tests.scheduler_helpers import CITIZEN, add_staff, outbound, with_config
 
 NOW = at("2026-11-28 02:00")
 SMS = Channel("sms", by_phone=True, thread_hours=24, opt_out=True, surveys=True)
@@ -131,7 +132,7 @@ def test_a_new_channel_needs_no_change_in_the_core(db):
 def test_an_sms_survey_answer_through_the_turn_honours_the_configured_window_and_sms_switch(db, session):
     """The turn hands the 回访 answer its config (a mock once hid that it did not): window and SMS switch hold."""
     svc = with_config(db, **{"followup.channel": "sms", "followup.sms_answer_hours": 5, "reminders.sms": False})
-    ticket = noise_ticket(session, db.core, NOW, phone="13800138000")
+    ticket = dispatched(session, db.core, NOW, phone="13800138000")
     add_staff(session, NOW, ticket.unit_code)
     tickets.sign(session, ticket, actor="user:1", now=NOW + timedelta(minutes=30))
     tickets.resolve(session, ticket, resolution="已处理。", actor="user:1", now=NOW + timedelta(hours=24))

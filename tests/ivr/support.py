@@ -1,15 +1,35 @@
 """Sign form posts the way Twilio does, with the test auth token, against the public URL."""
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 from ivr.signature import sign
-from tests.helpers import at
+from tests.helpers import PUBLIC, at, make_config
 
 TWILIO_TOKEN = "twilio-test-auth-token-0123456789"
-PUBLIC = "https://hotline.example.org"  # app.public_base_url in tests/helpers.make_config
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
+
+
+def ivr_services(db, **overrides):
+    """The test database's services with the Twilio settings a test needs."""
+    cfg = make_config(db.config.database.url, **{"twilio.auth_token": TWILIO_TOKEN, **overrides})
+    return dataclasses.replace(db, config=cfg, core=dataclasses.replace(db.core, config=cfg))
+
+
+def app_on(svc, moment=NOW):
+    """The app on these services, its clock stopped at `moment`."""
+    from app import create_app
+    application = create_app(svc.config, services=svc)
+    application.testing = True
+    application.config["HOTLINE_CLOCK"] = lambda: moment
+    return application
+
+
+def make_ivr_app(db, **overrides):
+    """The app on the test database with the Twilio settings a test needs and a fixed clock."""
+    return app_on(ivr_services(db, **overrides))
 
 
 class SignedClient:

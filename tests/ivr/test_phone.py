@@ -14,9 +14,8 @@ from hotline.config import PROJECT_ROOT
 from hotline.store.models import CallbackRequest, Conversation, Ticket
 from tools.numbers import point_number
 from tools.phone import Phone, scripted
-from tests.ivr.conftest import make_ivr_app
 from tests.helpers import serve
-from tests.ivr.support import PUBLIC, TWILIO_TOKEN
+from tests.ivr.support import PUBLIC, TWILIO_TOKEN, make_ivr_app
 
 
 def in_process(client):

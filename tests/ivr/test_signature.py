@@ -6,8 +6,7 @@ from sqlalchemy import func, select
 
 from hotline.store.models import Conversation
 from ivr.signature import public_url, sign
-from tests.ivr.conftest import make_ivr_app
-from tests.ivr.support import PUBLIC, TWILIO_TOKEN, SignedClient, form
+from tests.ivr.support import PUBLIC, TWILIO_TOKEN, SignedClient, form, make_ivr_app
 
 CALL = {"CallSid": "CA" + "1" * 32, "From": "+8613800138000", "To": "+8610012345", "CallStatus": "ringing"}
 ENDPOINTS = ["/twilio/voice", "/twilio/voice/menu", "/twilio/voice/status", "/twilio/voice/voicemail",

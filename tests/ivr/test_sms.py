@@ -10,7 +10,7 @@ from hotline.clocks import followups
 from hotline.delivery import outbox
 from hotline.store.models import Citizen, Message, OutboundMessage, Ticket
 from hotline.rules import prompts
-from tests.fakes.fake_twilio import _segments as segments
+from tests.fakes.fake_twilio import sms_segments as segments
 from tests.ivr.support import NOW, form, twiml
 
 PHONE = "+8613800138000"

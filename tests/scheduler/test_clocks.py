@@ -4,9 +4,10 @@ from datetime import timedelta
 from callbacks.sweep import sweep_deadlines, sweep_outbox
 from hotline.work import lifecycle as tickets
 from hotline.store.models import Deadline
+from tests.factories import CHANGPING, dispatched
 from tests.helpers import at
-from tests.scheduler_helpers import (CHANGPING, CITY_PHONE, DISTRICT_PHONE, HANDLER_PHONE, add_staff, done_reading, events,
-                                     noise_ticket, notifications, outbound, with_config)
+from tests.scheduler_helpers import (CITY_PHONE, DISTRICT_PHONE, HANDLER_PHONE, add_staff, done_reading, events,
+                                     notifications, outbound, with_config)
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing: outside quiet hours
 H = timedelta(hours=1)
@@ -18,7 +19,7 @@ def clock(session, ticket, name) -> Deadline:
 
 
 def opened(db, session, now=NOW):
-    ticket = noise_ticket(session, db.core, now)
+    ticket = dispatched(session, db.core, now)
     add_staff(session, now, ticket.unit_code)
     session.commit()
     return ticket
@@ -211,7 +212,7 @@ def test_fractions_and_the_ladder_come_from_config(db, session):
 
 def test_an_emergency_reminder_is_urgent_so_it_may_go_out_in_quiet_hours(db, session):
     night = at("2026-11-28 15:00")  # 23:00 in Beijing
-    ticket = noise_ticket(session, db.core, night, text="小区里燃气泄漏，味道很大", code="EMG-GAS")
+    ticket = dispatched(session, db.core, night, text="小区里燃气泄漏，味道很大", service_code="EMG-GAS")
     add_staff(session, night, ticket.unit_code)
     session.commit()
     sweep_deadlines(db, night)

@@ -1,4 +1,5 @@
 """回访: the answer to the citizen, the survey call with retries, then SMS; answers stored for the three rates."""
+import dataclasses
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -6,11 +7,13 @@ import pytest
 
 from callbacks.sweep import sweep_deadlines, sweep_outbox
 from hotline.clocks import followups
+from hotline.delivery.webhooks import WebhookUrls
 from hotline.work import lifecycle as tickets
 from hotline.store.models import Citizen, Ticket
+from tests.factories import dispatched
 from tests.helpers import at
-from tests.scheduler_helpers import (CITIZEN, HANDLER_PHONE, add_staff, done_reading, events, noise_ticket,
-                                     notifications, outbound, with_config, with_twilio)
+from tests.scheduler_helpers import (CITIZEN, HANDLER_PHONE, add_staff, done_reading, events, notifications,
+                                     outbound, with_config, with_twilio)
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
 H, M = timedelta(hours=1), timedelta(minutes=1)
@@ -18,7 +21,7 @@ ANSWERED = NOW + 24 * H  # 2026-11-29 02:00 UTC, 10:00 in Beijing
 
 
 def resolved(db, session, *, phone="13800138000"):
-    ticket = noise_ticket(session, db.core, NOW, phone=phone)
+    ticket = dispatched(session, db.core, NOW, phone=phone)
     add_staff(session, NOW, ticket.unit_code)
     tickets.sign(session, ticket, actor="user:1", now=NOW + 0.5 * H)
     tickets.resolve(session, ticket, resolution="已责令施工方夜间停工，并安装隔音设施。", actor="user:1", now=ANSWERED)
@@ -64,6 +67,23 @@ def test_the_survey_call_goes_to_the_citizen_with_a_followup_twiml_url(db, sessi
     assert followup(session, ticket).stage == followups.CALLING
 
 
+def test_the_core_sends_to_whatever_webhook_urls_the_wiring_hands_it(db, session, fake_twilio):
+    elsewhere = WebhookUrls(sms_status="https://elsewhere.example/reports",
+                            followup_call=lambda ticket_id: f"https://elsewhere.example/survey/{ticket_id}",
+                            callback_call=lambda cb_id, leg: f"https://elsewhere.example/cb/{cb_id}/{leg}",
+                            call_status=lambda url: url + "/report")
+    svc = dataclasses.replace(with_twilio(db, fake_twilio), webhooks=elsewhere)
+    ticket = resolved(db, session)
+
+    sweep_deadlines(svc, ANSWERED)
+    sweep_outbox(svc, ANSWERED)
+
+    [sms] = fake_twilio.messages_to(CITIZEN)
+    [call] = fake_twilio.calls_to(CITIZEN)
+    assert sms["StatusCallback"] == "https://elsewhere.example/reports"
+    assert call["Url"] == f"https://elsewhere.example/survey/{ticket.id}"
+
+
 def test_unanswered_calls_are_retried_with_backoff_then_the_survey_goes_by_sms(db, session):
     svc = with_config(db, **{"followup.max_call_attempts": 3, "followup.call_retry_minutes": 60})
     ticket = resolved(db, session)
@@ -83,7 +103,7 @@ def test_unanswered_calls_are_retried_with_backoff_then_the_survey_goes_by_sms(d
 
 
 def test_quiet_hours_move_the_survey_call_to_eight_in_the_morning(db, session):
-    ticket = noise_ticket(session, db.core, NOW)
+    ticket = dispatched(session, db.core, NOW)
     late = at("2026-11-28 14:30")  # 22:30 in Beijing
     tickets.sign(session, ticket, actor="user:1", now=NOW + H)
     tickets.resolve(session, ticket, resolution="已处理", actor="user:1", now=late)
@@ -169,7 +189,7 @@ def test_an_opted_out_citizen_gets_no_survey_sms_and_the_follow_up_is_given_up(d
 
 
 def test_a_ticket_still_unanswered_when_its_time_limit_passes_waits_for_the_units_answer(db, session):
-    ticket = noise_ticket(session, db.core, NOW)
+    ticket = dispatched(session, db.core, NOW)
     session.commit()
     followup_due = NOW + 168 * H + 24 * H
 

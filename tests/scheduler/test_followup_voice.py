@@ -1,5 +1,4 @@
 """The voice side of calls the scheduler places: the 回访 survey and callbacks, with signed webhooks and parsed TwiML."""
-import dataclasses
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -9,31 +8,23 @@ from sqlalchemy import select
 from callbacks.sweep import sweep_callbacks, sweep_deadlines
 from hotline.work import lifecycle as tickets
 from hotline.store.models import CallbackRequest, Ticket
-from tests.helpers import at, make_config
-from tests.ivr.support import PUBLIC, TWILIO_TOKEN, SignedClient, local_path, spoken, twiml
-from tests.scheduler_helpers import CITIZEN, done_reading, noise_ticket, notifications, outbound
+from tests.factories import dispatched
+from tests.helpers import at
+from tests.ivr.support import PUBLIC, SignedClient, app_on, ivr_services, local_path, spoken, twiml
+from tests.scheduler_helpers import CITIZEN, done_reading, notifications, outbound
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
 H = timedelta(hours=1)
 AGENT = "+8613900139000"
 
 
-def services_for(db, **overrides):
-    cfg = make_config(db.config.database.url, **{"twilio.auth_token": TWILIO_TOKEN, **overrides})
-    return dataclasses.replace(db, config=cfg, core=dataclasses.replace(db.core, config=cfg))
-
-
 def signed_client(svc, moment=NOW):
-    from app import create_app
-    application = create_app(svc.config, services=svc)
-    application.testing = True
-    application.config["HOTLINE_CLOCK"] = lambda: moment
-    return SignedClient(application.test_client())
+    return SignedClient(app_on(svc, moment).test_client())
 
 
 @pytest.fixture
 def answered(db, session):
-    ticket = noise_ticket(session, db.core, NOW)
+    ticket = dispatched(session, db.core, NOW)
     tickets.sign(session, ticket, actor="user:1", now=NOW + H)
     tickets.resolve(session, ticket, resolution="已处理", actor="user:1", now=NOW + 2 * H)
     session.commit()
@@ -51,7 +42,7 @@ def fresh(session, model, ident):
 
 
 def test_the_survey_asks_solved_then_satisfied_and_stores_both_answers(db, session, answered):
-    tw = signed_client(services_for(db), NOW + 3 * H)
+    tw = signed_client(ivr_services(db), NOW + 3 * H)
 
     first = twiml(tw.post(f"/twilio/voice/followup/{answered.id}", **call_params()))
     gather = first.find("Gather")
@@ -68,7 +59,7 @@ def test_the_survey_asks_solved_then_satisfied_and_stores_both_answers(db, sessi
 
 
 def test_not_solved_by_voice_reopens_the_ticket(db, session, answered):
-    tw = signed_client(services_for(db))
+    tw = signed_client(ivr_services(db))
 
     second = twiml(tw.post(f"/twilio/voice/followup/{answered.id}/solved", "try=0", **call_params(Digits="2")))
     third = twiml(tw.post(local_path(second.find("Gather").get("action")), **call_params(Digits="3")))
@@ -80,7 +71,7 @@ def test_not_solved_by_voice_reopens_the_ticket(db, session, answered):
 
 
 def test_an_unclear_key_is_asked_again_once_then_the_call_ends_politely(db, session, answered):
-    tw = signed_client(services_for(db))
+    tw = signed_client(ivr_services(db))
 
     again = twiml(tw.post(f"/twilio/voice/followup/{answered.id}/solved", "try=0", **call_params(Digits="7")))
     last = twiml(tw.post(local_path(again.find("Gather").get("action")), **call_params(Digits="")))
@@ -91,8 +82,7 @@ def test_an_unclear_key_is_asked_again_once_then_the_call_ends_politely(db, sess
 
 
 def test_an_unsigned_survey_answer_is_refused_and_changes_nothing(db, session, answered):
-    from app import create_app
-    client = create_app(services_for(db).config, services=services_for(db)).test_client()
+    client = app_on(ivr_services(db)).test_client()
 
     response = client.post(f"/twilio/voice/followup/{answered.id}/satisfied?solved=0", data=call_params(Digits="3"))
 
@@ -104,7 +94,7 @@ def test_a_survey_already_answered_by_sms_just_says_thank_you(db, session, answe
     with db.session() as s:
         tickets.record_followup(s, s.get(Ticket, answered.id), solved=True, satisfaction="satisfied",
                                 actor="citizen", now=NOW + 3 * H)
-    tw = signed_client(services_for(db))
+    tw = signed_client(ivr_services(db))
 
     root = twiml(tw.post(f"/twilio/voice/followup/{answered.id}", **call_params()))
 
@@ -124,7 +114,7 @@ def callback(db, **fields):
 
 
 def test_a_due_callback_rings_the_on_duty_agent_first_and_the_agent_leg_bridges_the_citizen(db, session):
-    svc = services_for(db, **{"twilio.agent_number": AGENT})
+    svc = ivr_services(db, **{"twilio.agent_number": AGENT})
     cb_id = callback(svc)
 
     sweep_callbacks(svc, NOW)
@@ -143,7 +133,7 @@ def test_a_due_callback_rings_the_on_duty_agent_first_and_the_agent_leg_bridges_
 
 
 def test_without_an_agent_number_the_citizen_is_rung_and_queued_for_an_agent(db, session):
-    svc = services_for(db)
+    svc = ivr_services(db)
     callback(svc)
 
     sweep_callbacks(svc, NOW)
@@ -155,7 +145,7 @@ def test_without_an_agent_number_the_citizen_is_rung_and_queued_for_an_agent(db,
 
 
 def test_outside_the_citizens_window_a_callback_waits_for_the_window(db, session):
-    svc = services_for(db, **{"twilio.agent_number": AGENT})
+    svc = ivr_services(db, **{"twilio.agent_number": AGENT})
     cb_id = callback(svc, window_start="18:00", window_end="21:00")
 
     sweep_callbacks(svc, NOW)  # 10:00 in Beijing
@@ -165,7 +155,7 @@ def test_outside_the_citizens_window_a_callback_waits_for_the_window(db, session
 
 
 def test_a_missed_callback_is_retried_after_its_delay_and_given_up_after_max_attempts_with_an_alert(db, session):
-    svc = services_for(db, **{"twilio.agent_number": AGENT})
+    svc = ivr_services(db, **{"twilio.agent_number": AGENT})
     cb_id = callback(svc, max_attempts=2, retry_delay_s=600)
     tw = signed_client(svc)
 
@@ -186,7 +176,7 @@ def test_a_missed_callback_is_retried_after_its_delay_and_given_up_after_max_att
 
 
 def test_an_attempt_whose_outcome_never_came_counts_as_failed_after_the_wait(db, session):
-    svc = services_for(db, **{"twilio.agent_number": AGENT, "callbacks.answer_wait_s": 900})
+    svc = ivr_services(db, **{"twilio.agent_number": AGENT, "callbacks.answer_wait_s": 900})
     cb_id = callback(svc)
 
     sweep_callbacks(svc, NOW)
@@ -198,7 +188,7 @@ def test_an_attempt_whose_outcome_never_came_counts_as_failed_after_the_wait(db,
 
 
 def test_callbacks_wait_out_quiet_hours(db, session):
-    svc = services_for(db, **{"twilio.agent_number": AGENT})
+    svc = ivr_services(db, **{"twilio.agent_number": AGENT})
     night = at("2026-11-28 15:00")  # 23:00 in Beijing
     with svc.session() as s:
         s.add(CallbackRequest(phone=CITIZEN, source="bot", requested_at=night, next_attempt_at=night,

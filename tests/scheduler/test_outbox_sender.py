@@ -2,7 +2,11 @@
 from collections import Counter
 from datetime import timedelta
 
-from callbacks.sweep import recover_in_doubt, sweep_outbox
+import pytest
+
+from callbacks.jobs import Runtime, drain_outbox
+from callbacks.pool import SendPool
+from callbacks.sweep import record_outcomes, recover_in_doubt, sweep_outbox
 from hotline.delivery import outbox
 from hotline.store.models import Citizen
 from tests.helpers import at
@@ -30,6 +34,27 @@ def test_a_queued_sms_is_sent_once_with_a_status_callback_and_its_sid_is_recorde
     assert sent["StatusCallback"] == "https://hotline.example.org/twilio/sms/status"
     [row] = outbound(session)
     assert row.status == "sent" and row.provider_sid.startswith("SM") and row.sent_at == NOW and row.attempts == 1
+
+
+def test_the_scheduler_sends_on_its_pool_and_records_every_outcome_in_batches(db, session, fake_twilio):
+    # The outbox job as the scheduler runs it (real clock): send_only on the pool, record_outcomes in batches.
+    svc = with_twilio(db, fake_twilio, **{"quiet_hours.start": "00:00", "quiet_hours.end": "00:00"})
+    long_ago = at("2000-01-01 00:00")  # due whatever the real clock says
+    queue(svc, *[(f"k{i}", f"+86138001380{i:02d}", f"message {i}") for i in range(6)], now=long_ago)
+    fake_twilio.fail_next(1, status=503)  # one retryable failure goes through the same queue
+    rt = Runtime(svc, SendPool(3))
+    try:
+        drain_outbox(rt)
+    finally:
+        rt.pool.shutdown()  # as the scheduler does at exit: the sends in flight finish ...
+        record_outcomes(svc, rt.outcomes, at("2000-01-01 00:01"))  # ... and their outcomes are written
+
+    rows = outbound(session)
+    assert sorted(r.status for r in rows) == ["queued"] + ["sent"] * 5
+    assert all(r.provider_sid.startswith("SM") for r in rows if r.status == "sent")
+    [retry] = [r for r in rows if r.status == "queued"]
+    assert retry.attempts == 1 and "503" in retry.last_error
+    assert len(fake_twilio.requests) == 6 and rt.outcomes.empty()
 
 
 def test_twilio_errors_are_retried_with_exponential_backoff(db, session, fake_twilio):
@@ -118,16 +143,22 @@ def test_status_callbacks_move_delivery_state_forward_only_and_alert_on_failure(
     one, two = outbound(session)
 
     with svc.session() as s:
-        outbox.record_status(s, one.provider_sid, "delivered", None, NOW + S)
-        outbox.record_status(s, one.provider_sid, "sent", None, NOW + 2 * S)  # late and out of order
-        outbox.record_status(s, two.provider_sid, "undelivered", "30003", NOW + S)
-        unknown = outbox.record_status(s, "SM" + "f" * 32, "delivered", None, NOW + S)
+        outbox.record_status(s, one.provider_sid, outbox.DELIVERED, now=NOW + S)
+        outbox.record_status(s, one.provider_sid, outbox.SENT, now=NOW + 2 * S)  # late and out of order
+        outbox.record_status(s, two.provider_sid, outbox.UNDELIVERED, "carrier said no (error 30003)", now=NOW + S)
+        unknown = outbox.record_status(s, "SM" + "f" * 32, outbox.DELIVERED, now=NOW + S)
 
     one, two = outbound(session)
     assert one.status == "delivered" and unknown is None
     assert two.status == "undelivered" and "30003" in two.last_error
     [alert] = notifications(session, kind="undeliverable")
     assert alert.message.endswith("(error 30003)")
+
+
+def test_a_delivery_report_must_be_in_the_outboxs_own_words():
+    for foreign in ("read", "failed", "Delivered", "", "canceled"):
+        with pytest.raises(ValueError, match="not a delivery report"):
+            outbox.record_status(None, "SM" + "f" * 32, foreign, now=NOW)  # refused before any query
 
 
 def test_twilio_down_for_thirty_seconds_then_back_delivers_everything_exactly_once(db, session, fake_twilio):

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -23,11 +22,14 @@ from sqlalchemy import select, update
 from callbacks.jobs import JOBS, Runtime, build_scheduler
 from callbacks.pool import SendPool
 from hotline.config import PROJECT_ROOT
+from hotline.delivery import outbox
 from hotline.store.models import Deadline, OutboundMessage
-from tests.helpers import at
-from tests.scheduler_helpers import ACCOUNT, HANDLER_PHONE, HOTLINE, add_staff, noise_ticket
+from tests.factories import dispatched
+from tests.helpers import at, wait_until
+from tests.scheduler_helpers import ACCOUNT, HANDLER_PHONE, HOTLINE, add_staff
 
 NOW = at("2026-11-28 02:00")
+SENTINEL = "+8613700000000"  # not a handler: its SMS shows a scheduler still sending after the burst
 
 
 def write_config(tmp_path: Path, database_url: str, fake_base: str, **sections) -> Path:
@@ -79,21 +81,12 @@ class SchedulerProcess:
         return self.proc.returncode
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def reminders_due(db, count: int) -> set[str]:
     """`count` dispatched tickets whose sign-for 50% reminder is due (literal dates); returns their references."""
     with db.session() as s:
         refs = []
         for i in range(count):
-            ticket = noise_ticket(s, db.core, NOW, text=f"第{i}号楼夜间施工噪音扰民")
+            ticket = dispatched(s, db.core, NOW, text=f"第{i}号楼夜间施工噪音扰民")
             refs.append(ticket.reference)
         add_staff(s, NOW, ticket.unit_code)
         s.flush()
@@ -114,6 +107,13 @@ def outbound_statuses(db) -> Counter:
         return Counter(s.scalars(select(OutboundMessage.status)))
 
 
+def another_pass(db, fake) -> None:
+    """One more SMS, waited for: an outbox pass ran after the burst, so any duplicate it sent is in by now."""
+    with db.session() as s:
+        outbox.enqueue(s, key="sentinel", kind="sms", to=SENTINEL, body="sentinel", now=at("2000-01-01 00:00"))
+    wait_until(lambda: fake.messages_to(SENTINEL), 30, "a send queued after the burst")
+
+
 def test_a_scheduler_killed_mid_burst_and_restarted_sends_every_reminder_exactly_once(db, fake_twilio, tmp_path):
     refs = reminders_due(db, 120)
     fake_twilio.delay_s = 0.2  # 4 senders x 0.2 s: the burst takes ~6 s, long enough to be cut
@@ -126,7 +126,7 @@ def test_a_scheduler_killed_mid_burst_and_restarted_sends_every_reminder_exactly
     second = SchedulerProcess(config, tmp_path / "second.log")
     try:
         wait_until(lambda: outbound_statuses(db) == {"sent": 120}, 90, "every reminder to be recorded as sent")
-        time.sleep(1.5)  # room for a duplicate to show up, if the in-doubt check let one through
+        another_pass(db, fake_twilio)  # room for a duplicate to show up, if the in-doubt check let one through
     finally:
         second.stop()
 
@@ -145,15 +145,17 @@ def test_two_schedulers_on_postgresql_never_fire_the_same_row_twice(db, fake_twi
     procs = [SchedulerProcess(config, tmp_path / f"s{i}.log") for i in range(2)]
     try:
         wait_until(lambda: outbound_statuses(db) == {"sent": 200}, 60, "every reminder to be sent")
-        time.sleep(2)
+        took_part = ["sending" in p.log() for p in procs]  # before the sentinel's send is logged too
+        logs = [p.log()[-2000:] for p in procs]
+        another_pass(db, fake_twilio)
         alive = [p.proc.poll() is None for p in procs]
     finally:
         codes = [p.stop() for p in procs]
 
     assert alive == [True, True] and codes == [0, 0]
     assert accepted_reminders(fake_twilio) == {ref: 1 for ref in refs}
-    # Both took part: each logged sends of its own.
-    assert all("sending" in p.log() for p in procs), [p.log()[-2000:] for p in procs]
+    # Both took part: each logged sends of its own during the burst.
+    assert took_part == [True, True], logs
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

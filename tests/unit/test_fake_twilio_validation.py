@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 import pytest
 from openapi_core.testing import MockRequest
 
-from tests.fakes.fake_twilio import FORM, _fast_valid, _spec
+from tests.fakes.fake_twilio import FORM, fast_valid, load_spec
 
 ACCOUNT = "AC" + "0" * 32
 MESSAGES = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
@@ -15,7 +15,7 @@ AUTH = {"Authorization": "Basic QUMwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDp0
 
 
 def openapi_accepts(template, form, path_args):
-    _, openapi = _spec()
+    _, openapi = load_spec()
     path = template.format(**path_args)
     req = MockRequest("https://api.twilio.com", "post", path, headers=AUTH, data=urlencode(form).encode(),
                       content_type=FORM)
@@ -47,7 +47,7 @@ CASES = [
 @pytest.mark.parametrize("template, form, path_args, valid", CASES)
 def test_the_fast_check_never_accepts_what_openapi_core_rejects(template, form, path_args, valid):
     reference = openapi_accepts(template, form, path_args)
-    fast = _fast_valid(template, "POST", form, path_args)
+    fast = fast_valid(template, "POST", form, path_args)
     assert not fast or reference
     if valid is not None:
         assert reference is valid, "the case itself is mislabelled"

@@ -1,7 +1,7 @@
 """The taxonomy data file and the keyword classifier."""
 import pytest
 
-from hotline.rules.taxonomy import GROUPS, KINDS
+from hotline.rules.taxonomy import GROUPS, KINDS, TAXONOMY_PATH, load_taxonomy
 
 
 def test_the_data_file_has_the_five_kinds_and_twelve_groups_with_their_exact_codes(core):
@@ -68,3 +68,19 @@ def test_small_talk_is_not_classified(core):
 ])
 def test_the_kind_of_request(core, text, kind):
     assert core.taxonomy.classify_kind(text) == kind
+
+
+def test_group_names_come_from_the_data_file_in_the_regulations_order(core):
+    zh, en = core.taxonomy.group_names("zh"), core.taxonomy.group_names("en")
+    assert list(zh) == list(GROUPS) == list(en)
+    assert (zh["utilities"], en["utilities"]) == ("水电气热", "Water, power, gas and heating")
+    assert zh == {g: core.taxonomy.groups[g]["zh"] for g in GROUPS}
+
+
+def test_a_group_name_broken_by_an_unquoted_comma_is_refused(tmp_path):
+    text = TAXONOMY_PATH.read_text(encoding="utf-8").replace(
+        'en: "Water, power, gas and heating"', "en: Water, power, gas and heating")
+    broken = tmp_path / "taxonomy.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="group utilities needs exactly a zh and an en name"):
+        load_taxonomy(broken)

@@ -7,7 +7,7 @@ from tests.web.console_support import NOW, build_world
 @pytest.fixture
 def console_app(app):
     """The app whose console reads a literal clock."""
-    app.extensions["console_clock"] = lambda: NOW
+    app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
 
 

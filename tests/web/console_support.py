@@ -7,14 +7,15 @@ from html.parser import HTMLParser
 from werkzeug.security import generate_password_hash
 
 from hotline.work import lifecycle as tickets
-from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Conversation, Message, Notification, User
+from tests.factories import ticket
 from tests.helpers import at
 
 PASSWORD = "correct-horse-battery"
 # Cheap to check, so hundreds of sign-ins stay fast; the console itself uses werkzeug's default (scrypt).
-_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 NOW = at("2026-03-02 02:00")  # 10:00 in Beijing
+CALLED = at("2026-03-02 01:00")  # when the world's citizens called in
 TOWN_A, TOWN_B = "110105004", "110105001"  # 三里屯街道, 建外街道 (朝阳区)
 SUMMONED, SUMMONED_2, WATER = "BJ-CGZF", "BJ-ZJW", "BJ-WATER"
 # role name in the tests -> (role, unit_type, unit_code)
@@ -47,19 +48,12 @@ def make_users(s, names=ROLES) -> dict[str, int]:
     ids = {}
     for name in names:
         role, unit_type, unit_code = ROLES[name]
-        u = User(username=name, password_hash=_HASH, display_name=name, role=role, unit_type=unit_type,
+        u = User(username=name, password_hash=PASSWORD_HASH, display_name=name, role=role, unit_type=unit_type,
                  unit_code=unit_code, active=True, created_at=NOW)
         s.add(u)
         s.flush()
         ids[name] = u.id
     return ids
-
-
-def open_in(s, core, text: str, location: str | None, *, when=None, phone="13800138000", **kw):
-    """Open a ticket through the real intake."""
-    t, _ = open_ticket(s, IntakeRequest(text=text, location=location, phone=phone, channel="voice", **kw),
-                       now=when or at("2026-03-02 01:00"), core=core)
-    return t
 
 
 def build_world(svc) -> World:
@@ -68,17 +62,21 @@ def build_world(svc) -> World:
     with svc.session() as s:
         w.users = make_users(s)
         core = svc.core
-        ta = open_in(s, core, "三里屯太古里北边有人私搭乱建，楼顶加盖两层", "朝阳区三里屯街道")
+
+        def called(text: str, location: str | None, phone: str = "13800138000"):
+            return ticket(s, core, CALLED, text=text, location=location, phone=phone, channel="voice")
+
+        ta = called("三里屯太古里北边有人私搭乱建，楼顶加盖两层", "朝阳区三里屯街道")
         assert (ta.unit_type, ta.unit_code) == ("township", TOWN_A)
         tickets.sign(s, ta, actor="test", now=at("2026-03-02 01:10"))
         [wh] = tickets.blow_whistle(s, ta, summons=[(SUMMONED, "核查违建")], actor="test", now=at("2026-03-02 01:20"))
-        ta2 = open_in(s, core, "三里屯路口有流动摊贩占道经营", "朝阳区三里屯街道", phone="13800138001")
-        tr = open_in(s, core, "三里屯北小街有人私自搭建彩钢房", "朝阳区三里屯街道", phone="13800138002")
+        ta2 = called("三里屯路口有流动摊贩占道经营", "朝阳区三里屯街道", "13800138001")
+        tr = called("三里屯北小街有人私自搭建彩钢房", "朝阳区三里屯街道", "13800138002")
         tickets.sign(s, tr, actor="test", now=at("2026-03-02 01:05"))
         tickets.resolve(s, tr, resolution="已拆除", actor="test", now=at("2026-03-02 01:30"))
-        tb = open_in(s, core, "建外街道小区里有人私搭乱建", "朝阳区建外街道", phone="13800138003")
+        tb = called("建外街道小区里有人私搭乱建", "朝阳区建外街道", "13800138003")
         assert (tb.unit_type, tb.unit_code) == ("township", TOWN_B)
-        tt = open_in(s, core, "有个事情想反映一下", None, phone="13800138004")
+        tt = called("有个事情想反映一下", None, "13800138004")
         assert tt.needs_triage
         conv = Conversation(channel="web", external_id="chat-1", status="handed_off", state={},
                             agent_id=w.users["agent"], created_at=NOW, updated_at=NOW)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hotline.store.models import MERGED, Ticket
 from tests.helpers import at
-from tests.kpi_helpers import H, SANLITUN, WANGJING, walk
-from tests.web.console_support import find, flashes, login, make_users, parse
+from tests.factories import H, SANLITUN, WANGJING, walk
+from tests.web.console_support import PASSWORD_HASH, find, flashes, login, make_users, parse
 
 AS_OF = at("2026-12-20 00:00")
 NOISE = "望京西园三区楼下烧烤店深夜噪音扰民"
@@ -18,7 +18,7 @@ NOISE = "望京西园三区楼下烧烤店深夜噪音扰民"
 @pytest.fixture
 def world(app, db):
     """Users, and November tickets in Wangjing (4 similar, one answered) and Sanlitun (one)."""
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     with db.session() as s:
         users = make_users(s, ["supervisor", "admin", "handler_a", "agent"])  # handler_a works for Sanlitun
         walk(s, db.core, opened=at("2026-11-03 10:00"), text=NOISE, sign=1 * H, contact=2 * H, resolve=5 * H,
@@ -127,21 +127,24 @@ def test_a_supervisor_merges_a_hotspot_and_splits_one_ticket_out(world, db, clie
     assert client.post(f"/console/assessment/tickets/{victim}/split", data={}).status_code == 400  # no CSRF token
 
 
-def test_problems_charts_and_report_render_for_a_supervisor(world, client):
+def test_problems_charts_and_report_render_for_a_supervisor(world, db, client):
     login(client, "supervisor")
     problems = client.get("/console/assessment/problems?month=2026-11").get_data(as_text=True)
     assert find(problems, "p", id="surge-rule") and find(problems, "table", id="codes-volume")
     charts = client.get("/console/assessment/charts?month=2026-11").get_data(as_text=True)
     assert len(find(charts, "svg")) == 6 and find(charts, "table", id="heat")
+    heat = charts[charts.index('id="heat"'):]
+    heat = heat[:heat.index("</thead>")]
+    groups = list(db.core.taxonomy.group_names("zh").values())  # the names of taxonomy.yaml, not a copy
+    assert [th["text"] for th in find(heat, "th")] == ["Township", *groups, "Total"]
     report = client.get("/console/assessment/report?month=2026-11").get_data(as_text=True)
     assert find(report, "section", id="ranking-township") and find(report, "section", id="ranking-district")
 
 
 def test_a_district_supervisor_sees_the_units_of_the_district_only(world, db, client):
     from hotline.store.models import User
-    from tests.web.console_support import _HASH
     with db.session() as s:
-        s.add(User(username="chaoyang", password_hash=_HASH, display_name="朝阳督办", role="supervisor",
+        s.add(User(username="chaoyang", password_hash=PASSWORD_HASH, display_name="朝阳督办", role="supervisor",
                    unit_type="district", unit_code="110105", active=True, created_at=AS_OF))
     login(client, "chaoyang")
     rows = _rows(client.get("/console/assessment/?month=2026-11").get_data(as_text=True))

@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hotline.store.models import TicketEvent
-from tests.web.console_support import ROLES, csrf_token, login
+from console.access import NAV
+from tests.web.console_support import ROLES, csrf_token, find, login
 
 OK, FORBIDDEN, HIDDEN = "ok", 403, 404
 ORDER = ("agent", "handler_a", "handler_b", "dept_d", "water", "supervisor", "admin")
@@ -147,3 +148,46 @@ def test_the_matrix_covers_every_console_route(console_app):
     missing = {r for r in normalised - mine if "assessment" not in r and "kpi" not in r}
     assert not missing, f"routes without a row in the matrix: {sorted(missing)}"
     assert set(ROLES) >= set(ORDER)
+
+
+def _nav_links(html: str) -> list[tuple[str, str]]:
+    start = html.index('<nav class="nav"')
+    return [(a["text"].strip(), a["attrs"]["href"]) for a in find(html[start:html.index("</nav>", start)], "a")]
+
+
+EXPECTED_NAV = {  # label -> the roles that see it (and whose page lets them in)
+    "Triage (分拨)": ("agent", "supervisor"),
+    "Tickets (工单)": ("agent", "handler", "department", "supervisor"),
+    "Whistles (吹哨报到)": ("handler", "department", "supervisor"),
+    "Live chat (在线)": ("agent", "supervisor"),
+    "Inbox (督办)": ("agent", "handler", "department", "supervisor"),
+    "Outbox": ("agent", "supervisor", "admin"),
+    "Users": ("supervisor", "admin"),
+    "Units & codes": ("admin",),
+    "Assessment (考评)": ("handler", "department", "supervisor", "admin"),
+    "Hotspots (热点)": ("supervisor", "admin"),
+    "Problems (每月一题)": ("supervisor", "admin"),
+    "Charts": ("supervisor", "admin"),
+    "Monthly report": ("supervisor", "admin"),
+}
+
+
+def test_each_role_sees_exactly_the_nav_links_whose_pages_let_it_in(console_app, world):
+    assert [link.label for link in NAV] == list(EXPECTED_NAV)
+    hrefs = {}
+    for name, (role, _, _) in ROLES.items():
+        client = console_app.test_client()
+        login(client, name)
+        page = client.get("/console/", follow_redirects=True)
+        links = _nav_links(page.get_data(as_text=True))
+        assert [label for label, _ in links] == [label for label, who in EXPECTED_NAV.items() if role in who], name
+        hrefs.update(links)
+        for label, href in links:
+            assert client.get(href).status_code == 200, (name, label)
+    assert hrefs["Triage (分拨)"] == "/console/tickets?view=triage" and len(hrefs) == len(EXPECTED_NAV)
+    for name, (role, _, _) in ROLES.items():  # a link a role does not see is a page it may not open
+        client = console_app.test_client()
+        login(client, name)
+        for label, who in EXPECTED_NAV.items():
+            if role not in who and label != "Triage (分拨)":  # the triage view falls back to the plain queue
+                assert client.get(hrefs[label]).status_code == 403, (name, label)

@@ -6,7 +6,8 @@ from sqlalchemy import event
 from hotline.work import lifecycle as tickets
 from hotline.store.models import Conversation, Message, Ticket
 from tests.helpers import at
-from tests.web.console_support import NOW, SUMMONED, SUMMONED_2, find, login, open_in
+from tests.factories import ticket
+from tests.web.console_support import NOW, SUMMONED, SUMMONED_2, find, login
 
 
 @contextmanager
@@ -27,8 +28,8 @@ def _add_tickets(db, n: int) -> list[int]:
     ids = []
     with db.session() as s:
         for i in range(n):
-            t = open_in(s, db.core, f"三里屯第{i}号楼有人私搭乱建，楼顶加盖{i}层", "朝阳区三里屯街道",
-                        phone=f"1390000{i:04d}", when=at("2026-03-01 08:00"))
+            t = ticket(s, db.core, at("2026-03-01 08:00"), text=f"三里屯第{i}号楼有人私搭乱建，楼顶加盖{i}层",
+                       location="朝阳区三里屯街道", phone=f"1390000{i:04d}", channel="voice")
             ids.append(t.id)
     return ids
 
