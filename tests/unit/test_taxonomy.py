@@ -68,3 +68,10 @@ def test_small_talk_is_not_classified(core):
 ])
 def test_the_kind_of_request(core, text, kind):
     assert core.taxonomy.classify_kind(text) == kind
+
+
+@pytest.mark.parametrize("text", ["路口的井盖丢了", "我家楼下井盖不见了，晚上很危险", "人行道上的井盖坏了", "井盖破了一个大洞",
+                                  "the manhole cover is broken outside the school"])
+def test_a_missing_or_broken_manhole_cover_is_an_emergency(core, text):
+    cls = core.taxonomy.classify(text)
+    assert (cls.group, cls.service_code, cls.time_limit_class) == ("emergency", "EMG-MANHOLE", "emergency")
