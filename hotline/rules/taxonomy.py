@@ -69,6 +69,11 @@ class _KeywordIndex:
 
     def __init__(self, table: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]):
         self._zh = [(kw, label) for label, (zh, _en) in table.items() for kw in zh]
+        # Keywords by first character: one pass over the text instead of one search per keyword.
+        self._zh_by_first: dict[str, list[tuple[int, str]]] = {}
+        for n, (kw, _label) in enumerate(self._zh):
+            if kw:
+                self._zh_by_first.setdefault(kw[0], []).append((n, kw))
         en = [(kw.lower(), label) for label, (_zh, en_kws) in table.items() for kw in en_kws]
         self._en_label = {kw: label for kw, label in en}
         if en:
@@ -82,10 +87,16 @@ class _KeywordIndex:
         """Score per label: the summed length of its keywords found in text."""
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
-        for kw, label in self._zh:
-            if kw in text:
-                scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning
-                hits.setdefault(label, []).append(kw)
+        found: set[int] = set()
+        by_first = self._zh_by_first
+        for i, ch in enumerate(text):
+            for n, kw in by_first.get(ch, ()):
+                if n not in found and text.startswith(kw, i):
+                    found.add(n)
+        for n in sorted(found):
+            kw, label = self._zh[n]
+            scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning
+            hits.setdefault(label, []).append(kw)
         if self._en_re is not None:
             for m in self._en_re.finditer(text.lower()):
                 label = self._en_label[m.group(1)]
@@ -157,6 +168,15 @@ class Taxonomy:
     def get(self, code: str) -> ServiceCodeDef | None:
         """The service code, or None."""
         return self.codes.get(code)
+
+    def keyword_scores(self, text: str) -> dict[str, float]:
+        """Score per service code of the keywords found in text (what classify ranks); empty when none."""
+        return self._codes_index.scores(text)[0]
+
+    def is_emergency(self, text: str) -> Classification | None:
+        """The emergency code an emergency keyword in text names (danger outranks everything), else None."""
+        cls = self.classify(text)
+        return cls if cls.group == "emergency" and cls.matched else None
 
     def classify(self, text: str) -> Classification:
         """Kind and service code of a free-text request by keywords (confidence 0 when nothing matched)."""

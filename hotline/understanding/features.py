@@ -1,0 +1,106 @@
+"""What the model sees of a message: character n-grams, jieba words and the taxonomy's keyword hits."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from hotline.rules.taxonomy import Taxonomy
+
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+_jieba = None
+_jieba_lock = threading.Lock()
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case, digits as 0 (numbers name buildings and dates, not topics)."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _SPACE.sub(" ", _DIGITS.sub("0", text)).strip()
+
+
+def _tokenizer():
+    """One jieba tokenizer per process, made on first use (its dictionary takes about a second to load)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+                jieba.setLogLevel(logging.WARNING)
+                tk = jieba.Tokenizer()
+                tk.initialize()
+                _jieba = tk
+    return _jieba
+
+
+def add_words(words) -> None:
+    """Teach the tokenizer domain words (the taxonomy's keywords) so they stay whole."""
+    tk = _tokenizer()
+    for w in words:
+        if len(w) >= 2 and not w.isascii():
+            tk.add_word(w, freq=2000)
+
+
+def words(text: str) -> list[str]:
+    """jieba words of normalised text, punctuation and spaces dropped (module level so models pickle)."""
+    return [w for w in _tokenizer().cut(text, HMM=False) if w.strip() and (w.isalnum() or len(w) > 1)]
+
+
+class KeywordHits:
+    """One column per service code: how strongly the taxonomy's keywords for it occur (0 when absent)."""
+
+    def __init__(self, codes: list[str]):
+        self.codes = list(codes)
+        self._index = {c: i for i, c in enumerate(self.codes)}
+
+    def transform(self, texts, taxonomy: Taxonomy) -> sp.csr_matrix:
+        rows, cols, vals = [], [], []
+        for r, text in enumerate(texts):
+            for code, score in taxonomy.keyword_scores(text).items():
+                c = self._index.get(code)
+                if c is not None:
+                    rows.append(r)
+                    cols.append(c)
+                    vals.append(min(1.0, score / 8))
+        return sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
+                             shape=(len(texts), len(self.codes)), dtype=np.float32)
+
+
+class TextFeatures:
+    """Fitted vocabularies: character 1-3 grams and word 1-2 grams (tf-idf, sublinear) plus keyword hits."""
+
+    def __init__(self, codes: list[str], *, max_chars: int = 120_000, max_words: int = 60_000,
+                 keyword_weight: float = 0.5):
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
+                                     max_features=max_chars, dtype=np.float32, lowercase=False)
+        self.words = TfidfVectorizer(tokenizer=words, token_pattern=None, ngram_range=(1, 2), sublinear_tf=True,
+                                     min_df=2, max_features=max_words, dtype=np.float32, lowercase=False)
+        self.keywords = KeywordHits(codes)
+        self.keyword_weight = keyword_weight
+
+    def fit_transform(self, texts: list[str], taxonomy: Taxonomy) -> sp.csr_matrix:
+        norm = [normalize(t) for t in texts]
+        chars = self.chars.fit_transform(norm)
+        wordm = self.words.fit_transform(norm)
+        # The vectorisers keep every pruned term for inspection; the model file does not need them.
+        self.chars.stop_words_ = None
+        self.words.stop_words_ = None
+        return self._stack(chars, wordm, texts, taxonomy)
+
+    def transform(self, texts: list[str], taxonomy: Taxonomy) -> sp.csr_matrix:
+        norm = [normalize(t) for t in texts]
+        return self._stack(self.chars.transform(norm), self.words.transform(norm), texts, taxonomy)
+
+    def _stack(self, chars, wordm, texts, taxonomy) -> sp.csr_matrix:
+        kw = self.keywords.transform(texts, taxonomy) * self.keyword_weight
+        return sp.hstack([chars, wordm, kw], format="csr", dtype=np.float32)
+
+    @property
+    def size(self) -> int:
+        """Number of features."""
+        return len(self.chars.vocabulary_) + len(self.words.vocabulary_) + len(self.keywords.codes)
