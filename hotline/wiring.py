@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
-from hotline.contact.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
+from hotline.contact.dialogue import Dialogue, FormDialogue, RasaDialogue, make_rasa_client
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
+from hotline.understanding.classifier import Classifier
 
 
 @dataclass
@@ -25,13 +26,15 @@ class Services:
     sessions: sessionmaker[Session]
     telephony: Telephony
     dialogue: Dialogue
-    # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
+    # The core's one classifier (core.classifier): every channel, the API, triage and `flask classify`.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
+        if self.classifier is None:
+            self.classifier = self.core.classifier
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
@@ -61,6 +64,9 @@ def build_services(config: Config) -> Services:
     http_client = BaseUrlHttpClient(timeout=tw.http_timeout_s, pool_size=config.scheduler.pool_size,
                                     base_url=tw.api_base_url)
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
-    rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
+    rasa = make_rasa_client(core)
+    # Rasa may keep the dialogue; the group, service code and kind always come from the core's classifier.
+    form = FormDialogue(core, core.classifier)
+    dialogue = RasaDialogue(core, rasa, form) if rasa is not None else form
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
-                    telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
+                    telephony=telephony, dialogue=dialogue, classifier=core.classifier)

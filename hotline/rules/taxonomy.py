@@ -57,6 +57,8 @@ class Classification:
     time_limit_class: str
     confidence: float
     matched: tuple[str, ...] = ()
+    # Who decided: "keywords" (this module) or "model" (hotline.understanding).
+    source: str = "keywords"
 
     @property
     def understood(self) -> bool:
