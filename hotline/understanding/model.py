@@ -107,10 +107,10 @@ class NluModel:
             n = len(self.heads.get(head, ()))
             self._slices[head] = slice(start, start + n)
             start += n
-        groups = self.heads.get("group") or sorted(set(self.code_groups.values()))
-        self._groups = list(groups)
-        self._code_group_idx = np.array([self._groups.index(self.code_groups[c]) if self.code_groups.get(c) in
-                                         self._groups else -1 for c in self.heads.get("code", ())], dtype=np.int64)
+        self._groups = sorted(set(self.heads.get("group", ())) | {self.code_groups[c] for c in self.heads.get("code", ())})
+        self._code_group_idx = np.array([self._groups.index(self.code_groups[c]) for c in self.heads.get("code", ())],
+                                        dtype=np.int64)
+        self._group_head_idx = np.array([self._groups.index(g) for g in self.heads.get("group", ())], dtype=np.int64)
 
     # ------------------------------------------------------------------------------------------ training
     @classmethod
@@ -185,11 +185,11 @@ class NluModel:
         if "code" in self.heads:
             code_p_all = _softmax(scores[self._slices["code"]])
             share = 1 - GROUP_BLEND if "group" in self.heads else 1.0
-            np.add.at(gp, self._code_group_idx, share * code_p_all)
+            gp += np.bincount(self._code_group_idx, weights=share * code_p_all, minlength=len(self._groups))
             parts += share
         if "group" in self.heads:
             share = GROUP_BLEND if code_p_all is not None else 1.0
-            gp += share * _softmax(scores[self._slices["group"]])
+            gp[self._group_head_idx] += share * _softmax(scores[self._slices["group"]])
             parts += share
         group = code = kind = None
         group_p = code_p = kind_p = 0.0
