@@ -20,6 +20,7 @@ from hotline.understanding.training import evaluate, train_model
 from hotline.work.history import SOURCES, labelled_history
 
 MAX_ERRORS_SHOWN = 50
+SHIPPED = "shipped corpus"
 cli = AppGroup("nlu", help="The classifier: train it on labelled messages, evaluate it, export the hotline's history.")
 
 
@@ -77,7 +78,10 @@ def _figures_line(name: str, fig: dict) -> str:
               help="Share of FILE kept out of training to measure the model.")
 @click.option("--model", "model_option", type=click.Path(dir_okay=False), default=None,
               help="Write here instead of nlu.model_path.")
-def train(file: str | None, no_corpus: bool, corpus_weight: float | None, holdout: float, model_option: str | None):
+@click.option("--keep-own", is_flag=True,
+              help="Without FILE: leave a model trained on the operator's own file in place (what `make` uses).")
+def train(file: str | None, no_corpus: bool, corpus_weight: float | None, holdout: float, model_option: str | None,
+          keep_own: bool):
     """Train on FILE.csv (header text,group or text,service_code; optional kind) plus the shipped corpus.
 
     Without FILE, trains on the shipped corpus alone (what `make setup` does). The model file is replaced
@@ -87,8 +91,16 @@ def train(file: str | None, no_corpus: bool, corpus_weight: float | None, holdou
     taxonomy = svc.core.taxonomy
     path = _model_path(model_option)
     handwritten = dataset.read_csv(dataset.HANDWRITTEN, taxonomy).rows if dataset.HANDWRITTEN.exists() else []
+    if file is None and keep_own and path.exists():
+        try:
+            current = NluModel.load(path, taxonomy).meta.get("source")
+        except ModelError:
+            current = None
+        if current and current != SHIPPED:
+            click.echo(f"{path} was trained on {current}: kept (train it again with `flask --app app nlu train FILE`)")
+            return
     if file is None:
-        rows, corpus, holdout, source = dataset.shipped_corpus(taxonomy), None, 0.0, "shipped corpus"
+        rows, corpus, holdout, source = dataset.shipped_corpus(taxonomy), None, 0.0, SHIPPED
         evaluate_on = {"corpus_heldout": dataset.read_csv(dataset.CORPUS_HELDOUT, taxonomy).rows,
                        "handwritten": handwritten}
     else:

@@ -75,11 +75,12 @@ class TextFeatures:
     """Fitted vocabularies: character 1-3 grams and word 1-2 grams (tf-idf, sublinear) plus keyword hits."""
 
     def __init__(self, codes: list[str], *, max_chars: int = 120_000, max_words: int = 60_000,
-                 keyword_weight: float = 0.5):
-        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2,
+                 keyword_weight: float = 0.5, min_df: int = 2):
+        # A term seen once is noise in a big file but may be all a small file has.
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=min_df,
                                      max_features=max_chars, dtype=np.float32, lowercase=False)
         self.words = TfidfVectorizer(tokenizer=words, token_pattern=None, ngram_range=(1, 2), sublinear_tf=True,
-                                     min_df=2, max_features=max_words, dtype=np.float32, lowercase=False)
+                                     min_df=min_df, max_features=max_words, dtype=np.float32, lowercase=False)
         self.keywords = KeywordHits(codes)
         self.keyword_weight = keyword_weight
 

@@ -29,6 +29,8 @@ HEADS = ("group", "code", "kind")
 C_VALUE = 0.5
 # Margins to probabilities: softmax(margin * SHARPNESS).
 SHARPNESS = 3.0
+# Below this many rows every term counts (min_df 1); above it a term must occur twice.
+SMALL_FILE = 500
 # The group is the group model's and the code model's (summed per group) probabilities in equal parts.
 GROUP_BLEND = 0.5
 
@@ -116,17 +118,18 @@ class NluModel:
     @classmethod
     def train(cls, rows: list[TrainingRow], taxonomy: Taxonomy) -> "NluModel":
         """Fit on labelled rows: a row with a group (or a code, which implies it) trains the group head, etc."""
-        add_words(_keywords(taxonomy))
-        started = time.perf_counter()
-        features = TextFeatures(list(taxonomy.codes))
-        x = features.fit_transform([r.text for r in rows], taxonomy)
-
         def labelled(pick):
             idx = [i for i, r in enumerate(rows) if pick(r)]
             return idx, [pick(rows[i]) for i in idx], [rows[i].weight for i in idx]
 
         picks = {"group": lambda r: r.group or (taxonomy.codes[r.service_code].group if r.service_code else None),
                  "code": lambda r: r.service_code, "kind": lambda r: r.kind}
+        if not any(len(set(labelled(p)[1])) >= 2 for p in picks.values()):
+            raise ModelError("nothing to learn: the rows need at least two different groups, codes or kinds")
+        add_words(_keywords(taxonomy))
+        started = time.perf_counter()
+        features = TextFeatures(list(taxonomy.codes), min_df=2 if len(rows) >= SMALL_FILE else 1)
+        x = features.fit_transform([r.text for r in rows], taxonomy)
         heads, mats, biases = {}, [], []
         for head in HEADS:
             idx, labels, w = labelled(picks[head])
