@@ -94,14 +94,12 @@ class Classifier:
         text = text or ""
         if not text.strip():
             return self.taxonomy.classify(text)
-        # Danger first: an emergency keyword is never out-voted by a model.
-        emergency = self.taxonomy.is_emergency(text)
+        keywords = self.taxonomy.keyword_scores(text)
         model = self.model
-        if emergency is not None:
-            return dataclasses.replace(emergency, kind="help" if emergency.kind == "complaint" else emergency.kind)
-        if model is None:
+        # Danger first: an emergency keyword is never out-voted by a model.
+        if model is None or any(self.taxonomy.codes[c].group == "emergency" for c in keywords):
             return self.taxonomy.classify(text)
-        p = model.predict(text, self.taxonomy)
+        p = model.predict(text, self.taxonomy, keywords)
         if p.group is None:
             return self.taxonomy.classify(text)
         if p.service_code is not None:

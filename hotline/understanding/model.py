@@ -31,8 +31,6 @@ C_VALUE = 0.5
 SHARPNESS = 3.0
 # Below this many rows every term counts (min_df 1); above it a term must occur twice.
 SMALL_FILE = 500
-# The group is the group model's and the code model's (summed per group) probabilities in equal parts.
-GROUP_BLEND = 0.5
 
 
 class ModelError(Exception):
@@ -73,6 +71,27 @@ def _keywords(taxonomy: Taxonomy) -> list[str]:
     return [kw for c in taxonomy.codes.values() for kw in c.keywords_zh]
 
 
+def _fit_codes(x, idx: list[int], labels: list[str], weights: list[float], taxonomy: Taxonomy
+               ) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """One head per group over that group's codes, trained on that group's rows only (the group head picks
+    the group first): ten times cheaper than one head over every code, and as accurate inside a group."""
+    by_group: dict[str, list[int]] = {}
+    for n, code in enumerate(labels):
+        by_group.setdefault(taxonomy.codes[code].group, []).append(n)
+    classes, mats, biases = [], [], []
+    for group in sorted(by_group):
+        members = by_group[group]
+        fitted = _fit_head(x[[idx[n] for n in members]], [labels[n] for n in members], [weights[n] for n in members])
+        if fitted is None:  # one code only in this group: it is the answer whenever the group is
+            fitted = ([labels[members[0]]], np.zeros((x.shape[1], 1), np.float32), np.zeros(1, np.float32))
+        classes += fitted[0]
+        mats.append(fitted[1])
+        biases.append(fitted[2])
+    if len(classes) < 2:
+        return None
+    return classes, np.hstack(mats), np.concatenate(biases)
+
+
 def _fit_head(x, labels: list[str], weights: list[float]) -> tuple[list[str], np.ndarray, np.ndarray] | None:
     """(classes, weights n_features x n_classes, bias) of a one-vs-rest linear SVM, or None for < 2 classes."""
     classes = sorted(set(labels))
@@ -110,9 +129,9 @@ class NluModel:
             self._slices[head] = slice(start, start + n)
             start += n
         self._groups = sorted(set(self.heads.get("group", ())) | {self.code_groups[c] for c in self.heads.get("code", ())})
-        self._code_group_idx = np.array([self._groups.index(self.code_groups[c]) for c in self.heads.get("code", ())],
-                                        dtype=np.int64)
-        self._group_head_idx = np.array([self._groups.index(g) for g in self.heads.get("group", ())], dtype=np.int64)
+        codes_start = self._slices["code"].start
+        self._code_columns = {g: np.array([codes_start + j for j, c in enumerate(self.heads.get("code", ()))
+                                           if self.code_groups[c] == g], dtype=np.int64) for g in self._groups}
 
     # ------------------------------------------------------------------------------------------ training
     @classmethod
@@ -133,7 +152,8 @@ class NluModel:
         heads, mats, biases = {}, [], []
         for head in HEADS:
             idx, labels, w = labelled(picks[head])
-            fitted = _fit_head(x[idx], labels, w) if idx else None
+            fitted = (_fit_codes(x, idx, labels, w, taxonomy) if head == "code" else _fit_head(x[idx], labels, w)) \
+                if idx else None
             if fitted is None:
                 continue
             heads[head], m, b = fitted
@@ -156,7 +176,8 @@ class NluModel:
                    code_groups={c.code: c.group for c in taxonomy.codes.values()}, meta=meta)
 
     # ------------------------------------------------------------------------------------------ scoring
-    def vector(self, text: str, taxonomy: Taxonomy) -> tuple[np.ndarray, np.ndarray]:
+    def vector(self, text: str, taxonomy: Taxonomy, keyword_scores: dict[str, float] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of one text: the same numbers the vectorisers gave in training."""
         norm = normalize(text)
         idx: list[int] = []
@@ -171,41 +192,34 @@ class NluModel:
             idx.extend(offset + i for i in part_i)
             vals.extend(v / norm2 for v in part_v)
             offset += len(vocab)
-        for code, score in taxonomy.keyword_scores(text).items():
+        for code, score in (taxonomy.keyword_scores(text) if keyword_scores is None else keyword_scores).items():
             k = self._kw_index.get(code)
             if k is not None:
                 idx.append(offset + k)
                 vals.append(min(1.0, score / 8) * self.keyword_weight)
         return np.asarray(idx, dtype=np.int64), np.asarray(vals, dtype=np.float32)
 
-    def predict(self, text: str, taxonomy: Taxonomy) -> Prediction:
-        """Group, code and kind of one text."""
-        idx, vals = self.vector(text, taxonomy)
+    def predict(self, text: str, taxonomy: Taxonomy, keyword_scores: dict[str, float] | None = None) -> Prediction:
+        """Group, code and kind of one text (keyword_scores: the taxonomy's, when the caller has them already)."""
+        idx, vals = self.vector(text, taxonomy, keyword_scores)
         scores = (vals @ self.weights[idx] if len(idx) else np.zeros(self.weights.shape[1], np.float32)) + self.bias
-        gp = np.zeros(len(self._groups))
-        parts = 0.0
-        code_p_all = None
-        if "code" in self.heads:
-            code_p_all = _softmax(scores[self._slices["code"]])
-            share = 1 - GROUP_BLEND if "group" in self.heads else 1.0
-            gp += np.bincount(self._code_group_idx, weights=share * code_p_all, minlength=len(self._groups))
-            parts += share
-        if "group" in self.heads:
-            share = GROUP_BLEND if code_p_all is not None else 1.0
-            gp[self._group_head_idx] += share * _softmax(scores[self._slices["group"]])
-            parts += share
         group = code = kind = None
         group_p = code_p = kind_p = 0.0
-        if parts:
-            gp /= parts
+        if "group" in self.heads:
+            gp = _softmax(scores[self._slices["group"]])
             g = int(np.argmax(gp))
-            group, group_p = self._groups[g], float(gp[g])
-            if code_p_all is not None:
-                inside = np.where(self._code_group_idx == g, code_p_all, 0.0)
-                mass = float(inside.sum())
-                if mass > 0:
-                    j = int(np.argmax(inside))
-                    code, code_p = self.heads["code"][j], float(inside[j] / mass) * group_p
+            group, group_p = self.heads["group"][g], float(gp[g])
+        elif "code" in self.heads:
+            # Codes alone (one group in the file): the code heads' best column names the group.
+            j = int(np.argmax(scores[self._slices["code"]]))
+            group, group_p = self.code_groups[self.heads["code"][j]], 1.0
+        if group is not None and "code" in self.heads:
+            cols = self._code_columns.get(group)
+            if cols is not None and len(cols):
+                cp = _softmax(scores[cols])
+                j = int(np.argmax(cp))
+                code = self.heads["code"][cols[j] - self._slices["code"].start]
+                code_p = float(cp[j]) * group_p  # sure of the code inside the group, times sure of the group
         if "kind" in self.heads:
             kp = _softmax(scores[self._slices["kind"]])
             k = int(np.argmax(kp))
