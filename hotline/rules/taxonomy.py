@@ -71,11 +71,16 @@ class _KeywordIndex:
 
     def __init__(self, table: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]):
         self._zh = [(kw, label) for label, (zh, _en) in table.items() for kw in zh]
-        # Keywords by first character: one pass over the text instead of one search per keyword.
-        self._zh_by_first: dict[str, list[tuple[int, str]]] = {}
+        # One regular-expression pass finds the longest keyword starting at each position; every keyword that
+        # is a prefix of it starts there too. Same hits as one substring search per keyword, much faster.
+        positions: dict[str, list[int]] = {}
         for n, (kw, _label) in enumerate(self._zh):
             if kw:
-                self._zh_by_first.setdefault(kw[0], []).append((n, kw))
+                positions.setdefault(kw, []).append(n)
+        self._zh_prefixes = {kw: sorted(n for k in positions if kw.startswith(k) for n in positions[k])
+                             for kw in positions}
+        longest = sorted(positions, key=len, reverse=True)
+        self._zh_re = re.compile("(?=(" + "|".join(re.escape(k) for k in longest) + "))") if longest else None
         en = [(kw.lower(), label) for label, (_zh, en_kws) in table.items() for kw in en_kws]
         self._en_label = {kw: label for kw, label in en}
         if en:
@@ -90,11 +95,9 @@ class _KeywordIndex:
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
         found: set[int] = set()
-        by_first = self._zh_by_first
-        for i, ch in enumerate(text):
-            for n, kw in by_first.get(ch, ()):
-                if n not in found and text.startswith(kw, i):
-                    found.add(n)
+        if self._zh_re is not None:
+            for m in self._zh_re.finditer(text):
+                found.update(self._zh_prefixes[m.group(1)])
         for n in sorted(found):
             kw, label = self._zh[n]
             scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning

@@ -97,7 +97,11 @@ class Classifier:
         keywords = self.taxonomy.keyword_scores(text)
         model = self.model
         # Danger first: an emergency keyword is never out-voted by a model.
-        if model is None or any(self.taxonomy.codes[c].group == "emergency" for c in keywords):
+        if any(self.taxonomy.codes[c].group == "emergency" for c in keywords):
+            cls = self.taxonomy.classify(text)
+            # Someone in danger asks for help, whatever else the words suggest (unless they report or ask).
+            return dataclasses.replace(cls, kind="help") if cls.kind == "complaint" else cls
+        if model is None:
             return self.taxonomy.classify(text)
         p = model.predict(text, self.taxonomy, keywords)
         if p.group is None:

@@ -7,12 +7,11 @@ the file is an .npz that loads without pickle.
 from __future__ import annotations
 
 import io
+from itertools import repeat
 import json
-import math
 import os
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,24 +179,29 @@ class NluModel:
                ) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of one text: the same numbers the vectorisers gave in training."""
         norm = normalize(text)
-        idx: list[int] = []
-        vals: list[float] = []
+        idx: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
         offset = 0
         for grams, vocab, idf in ((_char_grams(norm), self.char_vocab, self.char_idf),
                                   (_word_grams(words(norm)), self.word_vocab, self.word_idf)):
-            counts = Counter(g for g in grams if g in vocab)
-            part_i = [vocab[g] for g in counts]
-            part_v = [(1.0 + math.log(n)) * float(idf[vocab[g]]) for g, n in counts.items()]
-            norm2 = math.sqrt(sum(v * v for v in part_v)) or 1.0
-            idx.extend(offset + i for i in part_i)
-            vals.extend(v / norm2 for v in part_v)
+            ids = np.fromiter(map(vocab.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+            ids = ids[ids >= 0]  # terms the training data never had (or had once, in a big file)
+            if len(ids):
+                terms, counts = np.unique(ids, return_counts=True)
+                v = (1.0 + np.log(counts)) * idf[terms]
+                v /= np.sqrt(np.dot(v, v)) or 1.0
+                idx.append(terms + offset)
+                vals.append(v.astype(np.float32))
             offset += len(vocab)
+        kw_i, kw_v = [], []
         for code, score in (taxonomy.keyword_scores(text) if keyword_scores is None else keyword_scores).items():
             k = self._kw_index.get(code)
             if k is not None:
-                idx.append(offset + k)
-                vals.append(min(1.0, score / 8) * self.keyword_weight)
-        return np.asarray(idx, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+                kw_i.append(offset + k)
+                kw_v.append(min(1.0, score / 8) * self.keyword_weight)
+        idx.append(np.asarray(kw_i, dtype=np.int64))
+        vals.append(np.asarray(kw_v, dtype=np.float32))
+        return np.concatenate(idx), np.concatenate(vals)
 
     def predict(self, text: str, taxonomy: Taxonomy, keyword_scores: dict[str, float] | None = None) -> Prediction:
         """Group, code and kind of one text (keyword_scores: the taxonomy's, when the caller has them already)."""
