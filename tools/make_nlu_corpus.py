@@ -45,6 +45,13 @@ BACKGROUND = ["我们这是个老小区，住的大多是老人。", "我去年�
               "我平时上班很忙，一直没时间反映。", "这个事情我们楼里很多人都有意见。", "我在这里住了二十多年了。",
               "我们小区有两千多户。", "事情是这样的，", "先说一下情况，", "我们是回迁户，", "我本人身体不太好，",
               "之前也反映过类似的问题。", "我爱人是残疾人，", "我们是去年买的二手房。"]
+# The story around the problem in long posts: says nothing about the topic, as in real letters.
+STORY = ["我是2015年搬到这里的，当时觉得环境还不错。", "这件事说来话长，", "我们家三代人住在一起，", "我平时很少给政府添麻烦，",
+         "本来不想打扰你们，实在是没办法了。", "上个月我就想反映，一直拖到现在。", "邻居们让我代表大家写这封信。",
+         "我今年六十多岁了，身体也不好，", "我是一名普通的上班族，", "我们找了很多人，跑了很多地方。",
+         "我相信政府会给我们一个公道。", "现在网上大家都在说这个事。", "疫情以后我们家收入也减少了，",
+         "之前也有人反映过，但是问题一直存在。", "孩子今年刚上小学，", "我老伴常年卧病在床，",
+         "以前这里不是这样的。", "具体情况如下：", "希望领导能在百忙之中看一下。", "我们是外地来京多年的家庭，"]
 DURATIONS = ["已经三天了", "一个多星期了", "好几个月了", "从上周开始就这样", "从昨天晚上开始", "半年多了", "两年多了",
              "这几天一直这样", "今年以来反复出现", "从春节前就开始了", "十多天了"]
 FEELINGS = ["实在受不了了", "心里特别着急", "真的很无奈", "大家意见都很大", "严重影响了我们的正常生活", "太让人生气了",
@@ -156,6 +163,7 @@ class Composer:
         parts = [r.choice(OPENERS), r.choice(WHO).format(place=self.place())]
         if r.random() < 0.6:
             parts.append(r.choice(BACKGROUND))
+        parts += r.sample(STORY, r.choice([0, 0, 1, 1, 2, 3]))
         if r.random() < 0.25:
             mark = r.choice(["complaint", "report", "help"])
             parts.append(r.choice(KIND_MARKS[mark]))
@@ -330,7 +338,7 @@ def write(path: Path, header: list[str], rows) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-code", type=int, default=90, help="training messages per service code")
+    parser.add_argument("--per-code", type=int, default=120, help="training messages per service code")
     parser.add_argument("--heldout-per-code", type=int, default=16, help="held-out messages per service code")
     parser.add_argument("--seed", type=int, default=12345)
     args = parser.parse_args()
