@@ -174,3 +174,17 @@ def test_export_history_labels_what_agents_gave_and_trains_again(nlu_app, tmp_pa
 def test_export_history_refuses_a_bad_date(nlu_app):
     result = nlu_app.test_cli_runner().invoke(args=["nlu", "export-history", "--since", "yesterday"])
     assert result.exit_code != 0 and "--since" in result.output
+
+
+def test_setup_keeps_a_model_the_operator_trained_on_their_own_file(nlu_app, training_file, model_path):
+    nlu_app.test_cli_runner().invoke(args=["nlu", "train", str(training_file), "--no-corpus"])
+    before = model_path.read_bytes()
+    result = nlu_app.test_cli_runner().invoke(args=["nlu", "train", "--keep-own"])  # what `make` runs
+    assert result.exit_code == 0, result.output
+    assert "was trained on history.csv: kept" in result.output and model_path.read_bytes() == before
+
+
+def test_train_without_a_configured_model_path_says_where_to_set_it(db, training_file):
+    application = create_app(db.config, services=db)  # the test config has nlu.model_path empty
+    result = application.test_cli_runner().invoke(args=["nlu", "train", str(training_file), "--no-corpus"])
+    assert result.exit_code != 0 and "nlu.model_path is empty" in result.output
