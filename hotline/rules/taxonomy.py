@@ -178,11 +178,6 @@ class Taxonomy:
         """Score per service code of the keywords found in text (what classify ranks); empty when none."""
         return self._codes_index.scores(text)[0]
 
-    def is_emergency(self, text: str) -> Classification | None:
-        """The emergency code an emergency keyword in text names (danger outranks everything), else None."""
-        cls = self.classify(text)
-        return cls if cls.group == "emergency" and cls.matched else None
-
     def classify(self, text: str) -> Classification:
         """Kind and service code of a free-text request by keywords (confidence 0 when nothing matched)."""
         code_scores, code_hits = self._codes_index.scores(text)

@@ -94,16 +94,15 @@ class Classifier:
         text = text or ""
         if not text.strip():
             return self.taxonomy.classify(text)
-        keywords = self.taxonomy.keyword_scores(text)
         model = self.model
         # Danger first: an emergency keyword is never out-voted by a model.
-        if any(self.taxonomy.codes[c].group == "emergency" for c in keywords):
+        if any(self.taxonomy.codes[c].group == "emergency" for c in self.taxonomy.keyword_scores(text)):
             cls = self.taxonomy.classify(text)
             # Someone in danger asks for help, whatever else the words suggest (unless they report or ask).
             return dataclasses.replace(cls, kind="help") if cls.kind == "complaint" else cls
         if model is None:
             return self.taxonomy.classify(text)
-        p = model.predict(text, self.taxonomy, keywords)
+        p = model.predict(text)
         if p.group is None:
             return self.taxonomy.classify(text)
         if p.service_code is not None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
 from hotline.rules.taxonomy import GROUPS
 
@@ -43,11 +43,6 @@ def score(pairs: Iterable[tuple[str, str]], labels: Iterable[str] | None = None)
     acc = sum(1 for e, p in pairs if e == p) / n if n else 0.0
     macro = sum(f1.values()) / len(f1) if f1 else 0.0
     return Scores(n, acc, macro, f1, support, confusion)
-
-
-def evaluate_groups(rows, predict_group: Callable[[str], str]) -> Scores:
-    """Group scores of a classifier on rows that carry a group (TrainingRow-like: .text, .group)."""
-    return score(((r.group, predict_group(r.text)) for r in rows if r.group), GROUPS)
 
 
 def confusion_table(s: Scores, labels=GROUPS, width: int = 5) -> str:

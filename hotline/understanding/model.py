@@ -112,8 +112,6 @@ class NluModel:
     char_idf: np.ndarray
     word_vocab: dict[str, int]
     word_idf: np.ndarray
-    keyword_codes: list[str]
-    keyword_weight: float
     heads: dict[str, list[str]]  # head -> its classes, in column order
     weights: np.ndarray  # n_features x sum(classes)
     bias: np.ndarray
@@ -121,7 +119,6 @@ class NluModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._kw_index = {c: i for i, c in enumerate(self.keyword_codes)}
         self._slices, start = {}, 0
         for head in HEADS:
             n = len(self.heads.get(head, ()))
@@ -146,8 +143,8 @@ class NluModel:
             raise ModelError("nothing to learn: the rows need at least two different groups, codes or kinds")
         add_words(_keywords(taxonomy))
         started = time.perf_counter()
-        features = TextFeatures(list(taxonomy.codes), min_df=2 if len(rows) >= SMALL_FILE else 1)
-        x = features.fit_transform([r.text for r in rows], taxonomy)
+        features = TextFeatures(min_df=2 if len(rows) >= SMALL_FILE else 1)
+        x = features.fit_transform([r.text for r in rows])
         heads, mats, biases = {}, [], []
         for head in HEADS:
             idx, labels, w = labelled(picks[head])
@@ -168,15 +165,13 @@ class NluModel:
                    char_idf=features.chars.idf_.astype(np.float32),
                    word_vocab={t: int(i) for t, i in features.words.vocabulary_.items()},
                    word_idf=features.words.idf_.astype(np.float32),
-                   keyword_codes=list(features.keywords.codes), keyword_weight=features.keyword_weight,
                    heads={h: heads[h] for h in ordered},
                    weights=np.hstack([mats[ordered.index(h)] for h in ordered]),
                    bias=np.concatenate([biases[ordered.index(h)] for h in ordered]),
                    code_groups={c.code: c.group for c in taxonomy.codes.values()}, meta=meta)
 
     # ------------------------------------------------------------------------------------------ scoring
-    def vector(self, text: str, taxonomy: Taxonomy, keyword_scores: dict[str, float] | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(feature indices, values) of one text: the same numbers the vectorisers gave in training."""
         norm = normalize(text)
         idx: list[np.ndarray] = []
@@ -193,19 +188,13 @@ class NluModel:
                 idx.append(terms + offset)
                 vals.append(v.astype(np.float32))
             offset += len(vocab)
-        kw_i, kw_v = [], []
-        for code, score in (taxonomy.keyword_scores(text) if keyword_scores is None else keyword_scores).items():
-            k = self._kw_index.get(code)
-            if k is not None:
-                kw_i.append(offset + k)
-                kw_v.append(min(1.0, score / 8) * self.keyword_weight)
-        idx.append(np.asarray(kw_i, dtype=np.int64))
-        vals.append(np.asarray(kw_v, dtype=np.float32))
+        if not idx:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         return np.concatenate(idx), np.concatenate(vals)
 
-    def predict(self, text: str, taxonomy: Taxonomy, keyword_scores: dict[str, float] | None = None) -> Prediction:
-        """Group, code and kind of one text (keyword_scores: the taxonomy's, when the caller has them already)."""
-        idx, vals = self.vector(text, taxonomy, keyword_scores)
+    def predict(self, text: str) -> Prediction:
+        """Group, code and kind of one text."""
+        idx, vals = self.vector(text)
         scores = (vals @ self.weights[idx] if len(idx) else np.zeros(self.weights.shape[1], np.float32)) + self.bias
         group = code = kind = None
         group_p = code_p = kind_p = 0.0
@@ -241,7 +230,7 @@ class NluModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         header = {"format": FORMAT, "heads": self.heads, "code_groups": self.code_groups,
-                  "keyword_codes": self.keyword_codes, "keyword_weight": self.keyword_weight, "meta": self.meta}
+                  "meta": self.meta}
         buf = io.BytesIO()
         np.savez_compressed(
             buf, header=np.array(json.dumps(header, ensure_ascii=False)),
@@ -281,8 +270,7 @@ class NluModel:
         return NluModel(char_vocab={t: i for i, t in enumerate(arrays["char_terms"].tolist())},
                         char_idf=arrays["char_idf"],
                         word_vocab={t: i for i, t in enumerate(arrays["word_terms"].tolist())},
-                        word_idf=arrays["word_idf"], keyword_codes=header["keyword_codes"],
-                        keyword_weight=float(header["keyword_weight"]), heads=header["heads"],
+                        word_idf=arrays["word_idf"], heads=header["heads"],
                         weights=arrays["weights"], bias=arrays["bias"], code_groups=header["code_groups"],
                         meta=header.get("meta") or {})
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hotline.rules.taxonomy import GROUPS, Taxonomy
+from hotline.understanding.classifier import Classifier
 from hotline.understanding.evaluation import Scores, score
 from hotline.understanding.model import NluModel, TrainingRow
 
@@ -67,8 +68,6 @@ def train_model(rows: list[TrainingRow], taxonomy: Taxonomy, *, now: datetime, s
                 holdout: float = 0.1, evaluate_on: dict[str, list[TrainingRow]] | None = None,
                 keyword_baseline=None) -> NluModel:
     """Fit on rows (+ the corpus, down-weighted), evaluate on a held-out part and the given sets, record it all."""
-    from hotline.understanding.classifier import Classifier
-
     train, held = split_holdout(rows, holdout)
     extra = []
     weight = None

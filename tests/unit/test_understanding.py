@@ -51,12 +51,12 @@ def test_the_model_learns_a_small_file_and_generalises_to_new_wording(core, smal
 
 def test_scoring_a_message_gives_the_numbers_scikit_learn_gave_in_training(core):
     texts = [t for ts in SMALL.values() for t in ts]
-    features = TextFeatures(list(core.taxonomy.codes), min_df=1)  # what a small file trains with
-    expected = features.fit_transform(texts, core.taxonomy)
+    features = TextFeatures(min_df=1)  # what a small file trains with
+    expected = features.fit_transform(texts)
     model = NluModel.train(small_rows(), core.taxonomy)
     for i, text in enumerate(texts[:6] + ["完全没见过的句子，暖气"]):
-        row = expected[i] if i < 6 else features.transform([text], core.taxonomy)
-        idx, vals = model.vector(text, core.taxonomy)
+        row = expected[i] if i < 6 else features.transform([text])
+        idx, vals = model.vector(text)
         dense = np.zeros(row.shape[1], dtype=np.float32)
         np.add.at(dense, idx, vals)
         assert np.allclose(dense, row.toarray()[0], atol=1e-5), text
@@ -70,7 +70,7 @@ def test_the_model_file_round_trips_and_is_replaced_atomically(core, small_model
     assert [p.name for p in path.parent.iterdir()] == ["model.npz"]  # no temporary file left behind
     loaded = NluModel.load(path, core.taxonomy)
     for text in ("暖气不热", "楼上太吵", "拖欠工资"):
-        assert loaded.predict(text, core.taxonomy) == small_model.predict(text, core.taxonomy)
+        assert loaded.predict(text) == small_model.predict(text)
     assert loaded.meta["rows"] == len(small_rows())
 
 
