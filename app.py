@@ -83,6 +83,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.cli.add_command(numbers.cli)
     from webchat import cli as chat_cli  # `flask classify` (issue 4)
     chat_cli.register(app)
+    from tools import nlu_cli  # `flask nlu train / evaluate / export-history` (issue 12)
+    nlu_cli.register(app)
     from console import assessment  # assessment pages and the kpis / demo-data commands (issue 7)
     assessment.init_app(app)
     return app

@@ -137,7 +137,8 @@ def _group_hint(svc, text: str, group: str, confidence: float):
         raise ApiError(400, "unknown_group", f"group must be one of {', '.join(svc.core.taxonomy.groups)}", "group")
     if not 0 <= confidence <= 1:
         raise ApiError(400, "out_of_range", "group_confidence must be between 0 and 1", "group_confidence")
-    return svc.core.taxonomy.classify_in_group(text if isinstance(text, str) else "", group, float(confidence))
+    return (svc.classifier or svc.core.taxonomy).classify_in_group(text if isinstance(text, str) else "", group,
+                                                                    float(confidence))
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

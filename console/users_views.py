@@ -97,4 +97,17 @@ def units():
                           .outerjoin(Township, Township.district_code == District.code)
                           .group_by(District.code, District.name).order_by(District.code)).all()
         codes = s.scalars(select(ServiceCode).order_by(ServiceCode.code)).all()
-    return render_template("console/units.html", depts=depts, towns=towns, codes=codes)
+    return render_template("console/units.html", depts=depts, towns=towns, codes=codes, nlu=_classifier_figures())
+
+
+def _classifier_figures() -> dict:
+    """The classifier's model as its file records it (size, date, accuracy), or why there is none."""
+    clf = services().classifier
+    meta = clf.figures() if clf is not None else None
+    if not meta:
+        return {"problem": (clf.problem if clf is not None else None) or "no model configured"}
+    evals = meta.get("evaluations") or {}
+    name = "held_out" if "held_out" in evals else next(iter(evals), None)
+    return {"rows": meta.get("rows"), "source": meta.get("source"), "trained_at": meta.get("trained_at"),
+            "eval_name": name, "eval": evals.get(name) if name else None,
+            "handwritten": evals.get("handwritten") if name != "handwritten" else None}

@@ -98,6 +98,14 @@ class RasaConfig:
 
 
 @dataclass(frozen=True)
+class NluConfig:
+    """The core's classifier (hotline/understanding)."""
+
+    model_path: str = "instance/nlu/model.npz"
+    reload_check_s: float = 5.0
+
+
+@dataclass(frozen=True)
 class TimeLimitsConfig:
     """Hours for each clock by time-limit class."""
 
@@ -344,6 +352,7 @@ class Config:
     twilio: TwilioConfig = field(default_factory=TwilioConfig)
     ivr: IvrConfig = field(default_factory=IvrConfig)
     rasa: RasaConfig = field(default_factory=RasaConfig)
+    nlu: NluConfig = field(default_factory=NluConfig)
     time_limits: TimeLimitsConfig = field(default_factory=TimeLimitsConfig)
     similar: SimilarConfig = field(default_factory=SimilarConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
@@ -376,6 +385,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "TWILIO_AGENT_NUMBER": "twilio.agent_number",
     "TWILIO_API_BASE_URL": "twilio.api_base_url",
     "RASA_URL": "rasa.url",
+    "HOTLINE_NLU_MODEL": "nlu.model_path",
 }
 
 # Secrets that production refuses to start without.

@@ -1,11 +1,15 @@
-"""The core's long-lived parts, built once at start-up: config, taxonomy and gazetteer."""
+"""The core's long-lived parts, built once at start-up: config, taxonomy, gazetteer and the classifier."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from hotline.config import Config
 from hotline.rules.routing import Gazetteer
 from hotline.rules.taxonomy import Taxonomy, load_taxonomy
+from hotline.understanding.classifier import Classifier, resolve_model_path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -15,8 +19,14 @@ class Core:
     config: Config
     taxonomy: Taxonomy
     gazetteer: Gazetteer
+    # The one classifier (emergency keywords, then the trained model, keywords without one); None only in
+    # hand-built cores, where the taxonomy's keywords stand in.
+    classifier: Classifier | None = None
 
 
 def build_core(config: Config) -> Core:
-    """Load reference data files once."""
-    return Core(config=config, taxonomy=load_taxonomy(), gazetteer=Gazetteer.load())
+    """Load reference data files once; the model is read on first use (and again when its file changes)."""
+    taxonomy = load_taxonomy()
+    classifier = Classifier(taxonomy, resolve_model_path(config.nlu.model_path, PROJECT_ROOT),
+                            check_every_s=config.nlu.reload_check_s)
+    return Core(config=config, taxonomy=taxonomy, gazetteer=Gazetteer.load(), classifier=classifier)

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
-from hotline.contact.dialogue import Classifier, Dialogue
+from hotline.contact.dialogue import Dialogue
 from hotline.contact.form import FormDialogue
-from hotline.contact.rasa import RasaClassifier, RasaClient, RasaDialogue
+from hotline.contact.rasa import RasaClient, RasaDialogue
 from hotline.contact.call_flow import CallFlow, CallInbound, CallReply
 from hotline.contact.turn import Contact, Inbound, Outcome, PendingTurn
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
 from hotline.delivery.webhooks import WebhookUrls
+from hotline.understanding.classifier import Classifier
 
 
 @dataclass
@@ -34,13 +35,15 @@ class Services:
     dialogue: Dialogue
     # The channel's webhook URLs behind the calls and SMS the scheduler sends (the core names no path).
     webhooks: WebhookUrls
-    # Rasa's model with keywords behind it (or keywords alone); the IVR and `flask classify` use it.
+    # The core's one classifier (core.classifier): every channel, the API, triage and `flask classify`.
     classifier: Classifier | None = None
     read_sessions: sessionmaker[Session] | None = None
 
     def __post_init__(self) -> None:
         if self.read_sessions is None:
             self.read_sessions = make_read_session_factory(self.engine)
+        if self.classifier is None:
+            self.classifier = self.core.classifier
 
     # Derived from the core and the dialogue, so a copy with other settings (dataclasses.replace) gets its own.
     @functools.cached_property
@@ -107,11 +110,9 @@ def build_services(config: Config, webhooks: WebhookUrls) -> Services:
     http_client = BaseUrlHttpClient(timeout=tw.http_timeout_s, pool_size=config.scheduler.pool_size,
                                     base_url=tw.api_base_url)
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
-    rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
-                    telephony=telephony, dialogue=make_dialogue(core, rasa), webhooks=webhooks,
-                    classifier=make_classifier(core, rasa))
-
+                    telephony=telephony, dialogue=make_dialogue(core), webhooks=webhooks,
+                    classifier=core.classifier)
 
 
 def make_rasa_client(core: Core) -> RasaClient | None:
@@ -120,15 +121,10 @@ def make_rasa_client(core: Core) -> RasaClient | None:
     return RasaClient(cfg.url, cfg.timeout_s) if cfg.url else None
 
 
-def make_classifier(core: Core, client: RasaClient | None = None) -> Classifier:
-    """Rasa's model with keywords behind it when Rasa is configured; keywords alone otherwise."""
-    client = client or make_rasa_client(core)
-    return RasaClassifier(client, core.taxonomy) if client else core.taxonomy
-
-
 def make_dialogue(core: Core, client: RasaClient | None = None) -> Dialogue:
-    """The dialogue the channels use: Rasa in front of the built-in form flow when rasa.url is set."""
+    """The dialogue the channels use: Rasa in front of the built-in form flow when rasa.url is set.
+
+    Rasa may keep the dialogue; the group, service code and kind always come from the core's classifier."""
     client = client or make_rasa_client(core)
-    if client is None:
-        return FormDialogue(core)
-    return RasaDialogue(core, client, FormDialogue(core))
+    form = FormDialogue(core, core.classifier)
+    return RasaDialogue(core, client, form) if client is not None else form

@@ -18,7 +18,7 @@ TWIML = "text/xml; charset=utf-8"
 
 
 def classifier():
-    """What classifies a caller's words: Rasa's model when wired in, keywords otherwise."""
+    """What classifies a caller's words: the core's classifier (emergency keywords, then the trained model)."""
     svc = services()
     return getattr(svc, "classifier", svc.core.taxonomy)
 

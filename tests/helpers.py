@@ -19,7 +19,9 @@ def make_config(database_url: str = "sqlite:///:memory:", **overrides):
     """The config tests use: test mode, a known API token."""
     values = {"app.mode": "test", "database.url": database_url, "api.token": API_TOKEN,
               "app.secret_key": "test-secret", "app.public_base_url": PUBLIC,
-              "open311.partners": dict(PARTNER_TOKENS)}
+              "open311.partners": dict(PARTNER_TOKENS),
+              # No trained model unless a test trains one: the suite must not depend on `make setup`'s model.
+              "nlu.model_path": ""}
     values.update(overrides)
     return load_config(environ={}, overrides=values)
 

@@ -1,4 +1,4 @@
-"""`flask --app app classify`: JSON lines in, classifications out, through the classifier the channels use."""
+"""`flask --app app classify`: JSON lines in, classifications out, through the core's classifier (every channel's)."""
 from __future__ import annotations
 
 import json
@@ -14,11 +14,11 @@ def register(app: Flask) -> None:
     """Add the classify command."""
 
     @app.cli.command("classify")
-    @click.option("--keywords-only", is_flag=True, help="Skip Rasa: the keyword classifier alone (for comparison).")
+    @click.option("--keywords-only", is_flag=True, help="Skip the model: the keyword classifier alone (for comparison).")
     def classify(keywords_only: bool):
         """Read {"text": ...} per line on stdin; write {"kind","group","service_code","confidence"} per line."""
         svc = services_of(app)
-        classifier = svc.core.taxonomy if keywords_only else (getattr(svc, "classifier", None) or svc.core.taxonomy)
+        classifier = svc.core.taxonomy if keywords_only else (svc.classifier or svc.core.taxonomy)
         for n, line in enumerate(sys.stdin, 1):
             if not line.strip():
                 continue

@@ -140,7 +140,7 @@ def file_call(session: Session, conv: Conversation, *, core: Core, classifier, n
         # The caller said it is an emergency but we could not tell which: 2 hours, and a human classifies it.
         service_code = config.ivr.emergency_service_code
         triage_reason = triage_reason or "unclassified"
-    elif cls and classifier is not core.taxonomy:
+    elif cls and cls.get("source") == "model":
         # A model's classification is kept as made; keywords are simply re-run by intake.
         classification = Classification(**cls)
     req = IntakeRequest(text=what[:config.api.max_text_chars], channel=CHANNEL, phone=st.get("phone"),

@@ -1,11 +1,10 @@
-"""The Rasa bot (bot/), reached over HTTP: the client, the bot's classifier and the Rasa dialogue.
+"""The Rasa bot (bot/), reached over HTTP: the client and the Rasa dialogue (the core classifies; Rasa talks).
 
 Its custom payloads under "hotline" are the only Rasa vocabulary that crosses into the app (see bot/domain.yml);
 everything else stays in bot/. When the bot is slow or down, the form flow continues the same conversation.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -21,7 +20,6 @@ from hotline.contact.dialogue import BotRequest, DialogueResult, Reply, detect_l
 from hotline.contact.form import FormDialogue
 from hotline.core import Core
 from hotline.errors import InvalidInput, TicketNotFound
-from hotline.rules.taxonomy import Classification, Taxonomy
 from hotline.store.citizens import normalize_phone
 from hotline.store.models import Conversation
 from hotline.work.lifecycle import get_ticket
@@ -64,55 +62,6 @@ class RasaClient:
             self._down_until = self.clock() + self.retry_after_s
             log.warning("Rasa at %s unavailable (%s); the built-in dialogue takes over", self.url, type(exc).__name__)
             raise RasaUnavailable(str(exc)) from exc
-
-
-class RasaClassifier:
-    """Kind, group and service code from the Rasa model (/model/parse); keywords when Rasa is not there.
-
-    The model picks the group (give_details/<group>, faq/<group>__topic, emergency); the keyword index then
-    picks the service code inside that group (Taxonomy.classify_in_group).
-    """
-
-    MIN_GROUP_CONFIDENCE = 0.5
-
-    def __init__(self, client: RasaClient, taxonomy: Taxonomy):
-        self.client = client
-        self.taxonomy = taxonomy
-
-    def classify(self, text: str) -> Classification:
-        """Same answer shape as Taxonomy.classify."""
-        if not (text or "").strip():
-            return self.taxonomy.classify(text or "")
-        keywords = self.taxonomy.classify(text)
-        if keywords.group == "emergency" and keywords.understood:
-            return keywords  # danger first: an emergency keyword outranks any model
-        try:
-            parsed = self.client.post("/model/parse", {"text": text})
-        except RasaUnavailable:
-            return keywords
-        group, confidence, consult = model_group(parsed)
-        # An unsure model still beats no keyword at all; its low confidence sends the ticket to triage.
-        if group is None or (confidence < self.MIN_GROUP_CONFIDENCE and keywords.understood):
-            return keywords
-        cls = self.taxonomy.classify_in_group(text, group, confidence)
-        return dataclasses.replace(cls, kind="consult") if consult else cls
-
-
-def model_group(parsed: dict) -> tuple[str | None, float, bool]:
-    """(group, confidence, is a consultation) from a /model/parse answer."""
-    intent = (parsed or {}).get("intent") or {}
-    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
-    if name == "emergency":
-        return "emergency", confidence, False
-    if name not in ("give_details", "faq"):
-        return None, 0.0, False
-    selected = (((parsed.get("response_selector") or {}).get(name) or {}).get("response") or {})
-    key = selected.get("intent_response_key") or ""
-    if "/" not in key:
-        return None, 0.0, False
-    sub = key.split("/", 1)[1]
-    group = sub.split("__", 1)[0]
-    return group, min(confidence, float(selected.get("confidence") or 0.0)), name == "faq"
 
 
 class RasaDialogue:
@@ -226,8 +175,7 @@ class RasaDialogue:
         form = state.pop("rasa_form", None) or {}
         if form.get("problem"):
             state["what"] = form["problem"]
-            cls = (self.core.taxonomy.classify_in_group(form["problem"], form["group"], 0.6)
-                   if form.get("group") in self.core.taxonomy.groups else self.core.taxonomy.classify(form["problem"]))
+            cls = self.fallback.classifier.classify(form["problem"])  # the core's one classifier decides
             state.update(service_code=cls.service_code, kind=cls.kind, confidence=cls.confidence, group=cls.group)
         if form.get("location"):
             state["where"] = form["location"]

@@ -348,7 +348,7 @@ class Contact:
         loc = self.core.gazetteer.locate(text)
         if not (loc.township_code or loc.district_code or loc.candidates):
             return None
-        if self.core.taxonomy.classify(text).understood:
+        if (self.core.classifier or self.core.taxonomy).classify(text).understood:
             return None  # a new problem at a place, not a place alone
         conv.state = {**state, "place_offer": {"ticket_id": ticket.id, "place": text}}
         flag_modified(conv, "state")

@@ -57,6 +57,8 @@ class Classification:
     time_limit_class: str
     confidence: float
     matched: tuple[str, ...] = ()
+    # Who decided: "keywords" (this module) or "model" (hotline.understanding).
+    source: str = "keywords"
 
     @property
     def understood(self) -> bool:
@@ -69,6 +71,16 @@ class _KeywordIndex:
 
     def __init__(self, table: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]):
         self._zh = [(kw, label) for label, (zh, _en) in table.items() for kw in zh]
+        # One regular-expression pass finds the longest keyword starting at each position; every keyword that
+        # is a prefix of it starts there too. Same hits as one substring search per keyword, much faster.
+        positions: dict[str, list[int]] = {}
+        for n, (kw, _label) in enumerate(self._zh):
+            if kw:
+                positions.setdefault(kw, []).append(n)
+        self._zh_prefixes = {kw: sorted(n for k in positions if kw.startswith(k) for n in positions[k])
+                             for kw in positions}
+        longest = sorted(positions, key=len, reverse=True)
+        self._zh_re = re.compile("(?=(" + "|".join(re.escape(k) for k in longest) + "))") if longest else None
         en = [(kw.lower(), label) for label, (_zh, en_kws) in table.items() for kw in en_kws]
         self._en_label = {kw: label for kw, label in en}
         if en:
@@ -82,10 +94,14 @@ class _KeywordIndex:
         """Score per label: the summed length of its keywords found in text."""
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
-        for kw, label in self._zh:
-            if kw in text:
-                scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning
-                hits.setdefault(label, []).append(kw)
+        found: set[int] = set()
+        if self._zh_re is not None:
+            for m in self._zh_re.finditer(text):
+                found.update(self._zh_prefixes[m.group(1)])
+        for n in sorted(found):
+            kw, label = self._zh[n]
+            scores[label] = scores.get(label, 0) + len(kw) * 2  # a Chinese character carries ~2 letters' meaning
+            hits.setdefault(label, []).append(kw)
         if self._en_re is not None:
             for m in self._en_re.finditer(text.lower()):
                 label = self._en_label[m.group(1)]
@@ -161,6 +177,9 @@ class Taxonomy:
     def group_names(self, lang: str = "zh") -> dict[str, str]:
         """Each group's name in one language, in the regulation's order (the data file's names)."""
         return {g: self.groups[g][lang] for g in GROUPS}
+    def keyword_scores(self, text: str) -> dict[str, float]:
+        """Score per service code of the keywords found in text (what classify ranks); empty when none."""
+        return self._codes_index.scores(text)[0]
 
     def classify(self, text: str) -> Classification:
         """Kind and service code of a free-text request by keywords (confidence 0 when nothing matched)."""

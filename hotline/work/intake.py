@@ -64,7 +64,7 @@ class IntakeRequest:
     reporter_email: str | None = None
     # Set by a channel that knows a human must look (voicemail, hang-up half way).
     triage_reason: str | None = None
-    # A classification already made (e.g. by the Rasa model); keywords are used when absent.
+    # A classification already made (e.g. from the bot's group); the core's classifier is used when absent.
     classification: Classification | None = None
     actor: str = "citizen"
     # The place the citizen chose when asked back (an ambiguous name): it wins over the words.
@@ -144,11 +144,11 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
     lang = req.lang or core.config.app.default_lang
     text = req.text.strip()
 
-    cls = req.classification or core.taxonomy.classify(text)
+    cls = req.classification or (core.classifier or core.taxonomy).classify(text)
     code = core.taxonomy.get(req.service_code or cls.service_code)
     kind = req.kind or cls.kind
     confidence = 1.0 if req.service_code else cls.confidence
-    classified_by = "caller" if req.service_code else ("keywords" if req.classification is None else "model")
+    classified_by = "caller" if req.service_code else (cls.source if req.classification is None else "model")
     location = core.gazetteer.locate(req.location) if req.location else routing.Location()
     if req.chosen_township or req.chosen_district:
         location = routing.Location(district_code=req.chosen_district, township_code=req.chosen_township or None,

@@ -16,7 +16,7 @@ from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
 from hotline.contact.rasa import RasaClient
-from hotline.wiring import make_classifier, make_dialogue
+from hotline.wiring import make_dialogue
 from tests.helpers import API_TOKEN
 
 class Gateway:
@@ -66,7 +66,7 @@ def bot_services(db, rasa_stack):
     core = dataclasses.replace(db.core, config=config)
     client = RasaClient(rasa_stack.url, 20)
     return dataclasses.replace(db, config=config, core=core, dialogue=make_dialogue(core, client),
-                               classifier=make_classifier(core, client))
+                               classifier=core.classifier)
 
 
 @pytest.fixture

@@ -84,3 +84,8 @@ def test_a_group_name_broken_by_an_unquoted_comma_is_refused(tmp_path):
     broken.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="group utilities needs exactly a zh and an en name"):
         load_taxonomy(broken)
+@pytest.mark.parametrize("text", ["路口的井盖丢了", "我家楼下井盖不见了，晚上很危险", "人行道上的井盖坏了", "井盖破了一个大洞",
+                                  "the manhole cover is broken outside the school"])
+def test_a_missing_or_broken_manhole_cover_is_an_emergency(core, text):
+    cls = core.taxonomy.classify(text)
+    assert (cls.group, cls.service_code, cls.time_limit_class) == ("emergency", "EMG-MANHOLE", "emergency")
