@@ -16,15 +16,15 @@ from typing import Mapping, Sequence
 
 import yaml
 
-from hotline.rules import knowledge_text as text
+from hotline.rules import knowledge_text as words
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 LANGS = ("zh", "en")
 STATUSES = ("needs_review", "reviewed", "retired")
 FIELDS = ("id", "title", "questions", "answer", "sms", "source", "review_date", "status")
 MAX_ANSWER = {"zh": 300, "en": 900}
-# Characters the channel adds around an entry's SMS text ("【12345】…回复2转人工"); the entry must leave room.
-SMS_FRAME = 16
+# Characters the channel adds around an entry's SMS text ("【12345】…回复1已解决，回复2转人工。"); entries leave room.
+SMS_FRAME = 24
 SMS_SEGMENTS = 2
 
 # Retrieval settings, calibrated on tests/data/knowledge_eval.yaml (bench/knowledge.py prints the figures).
@@ -129,8 +129,8 @@ def _entry(raw: dict, topic: str, where: str) -> KnowledgeEntry:
         if len(answer[lang]) > MAX_ANSWER[lang]:
             raise KnowledgeError(f"{where}: answer.{lang} is longer than {MAX_ANSWER[lang]} characters")
         # Measured with room for the channel's frame, so the text sent stays within two segments.
-        framed = sms[lang] + ("字" if text.is_chinese(sms[lang]) else "x") * SMS_FRAME
-        if text.sms_segments(framed) > SMS_SEGMENTS:
+        framed = sms[lang] + ("字" if words.is_chinese(sms[lang]) else "x") * SMS_FRAME
+        if words.sms_segments(framed) > SMS_SEGMENTS:
             raise KnowledgeError(f"{where}: sms.{lang} does not fit in {SMS_SEGMENTS} SMS segments "
                                  f"with {SMS_FRAME} characters to spare ({len(sms[lang])} characters)")
     review = _need(raw, "review_date", where)
@@ -179,7 +179,7 @@ class _Index:
         import bm25s  # imported on first use (about 0.3 s), so loading the core stays quick
         import numpy as np
 
-        tokenize = text.zh_tokens if lang == "zh" else text.en_tokens
+        tokenize = words.zh_tokens if lang == "zh" else words.en_tokens
         self.tokenize = tokenize
         self.phrasings = [[frozenset(tokenize(p)) for p in (e.title[lang], *e.questions[lang])] for e in entries]
         docs = [[w for p in (e.title[lang], *e.questions[lang]) for w in tokenize(p)] for e in entries]
@@ -258,7 +258,7 @@ class KnowledgeBase:
         question = (question or "").strip()
         if not question or not self.entries:
             return []
-        index = self._index("zh" if text.is_chinese(question) else "en")
+        index = self._index("zh" if words.is_chinese(question) else "en")
         return [(self.entries[i], score) for i, score in index.rank(question, limit)]
 
     def search(self, query: str, lang: str = "zh", limit: int = 10) -> list[KnowledgeHit]:
@@ -271,7 +271,7 @@ class KnowledgeBase:
         if not ranked:
             return None, 0.0
         entry, score = ranked[0]
-        if not text.is_question(question):
+        if not words.is_question(question):
             score *= STATEMENT_FACTOR
         return entry, score
 

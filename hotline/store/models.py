@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -173,6 +173,10 @@ class Ticket(Base):
     followup_solved: Mapped[Optional[bool]] = mapped_column(Boolean)
     followup_satisfaction: Mapped[Optional[str]] = mapped_column(String(16))
     followed_up_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # A consultation the hotline answered itself (knowledge base, or an agent at intake): no unit ever had it,
+    # and the rates count it only when assessment.count_answered_consults says so.
+    answered_by_hotline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    knowledge_entry: Mapped[Optional[str]] = mapped_column(String(64))  # the knowledge-base entry of the answer
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
