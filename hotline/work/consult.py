@@ -85,11 +85,11 @@ def send_knowledge_answer(session: Session, ticket: Ticket, entry: KnowledgeEntr
     SMS text through the outbox (an opted-out number is recorded as suppressed). A consultation waiting at
     the intake desk is then closed as answered. `key` makes a repeated click send once. Never commits.
     """
-    if ticket.status in (CLOSED, MERGED):
-        raise InvalidTransition("send an answer", ticket.status)
     previous = next((e for e in ticket.events if e.action == "knowledge_answer" and e.data.get("key") == key), None)
     if previous is not None:  # a repeated click: sent and recorded already
         return SentAnswer(previous.data["channel"], previous.data["status"], ticket.status == CLOSED)
+    if ticket.status in (CLOSED, MERGED):
+        raise InvalidTransition("send an answer", ticket.status)
     lang = ticket.lang if ticket.lang in ("zh", "en") else "zh"
     conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
     if ticket.channel == "web" and conversation is not None and conversation.status != "closed":
