@@ -211,7 +211,9 @@ class _Index:
         own = self._weight(words)
         asked = frozenset(words)
         out = []
-        for i in self.np.argsort(-scores)[:max(limit, CANDIDATES)]:
+        k = min(max(limit, CANDIDATES), len(scores))
+        top = self.np.argpartition(-scores, k - 1)[:k]  # the k best without sorting a large base
+        for i in top[self.np.argsort(-scores[top])]:
             if scores[i] <= 0:
                 break
             # How much of the question the entry explains, and how much of its closest phrasing was asked.

@@ -143,7 +143,7 @@ class Ticket(Base):
     classified_by: Mapped[str] = mapped_column(String(16), default="keywords")  # keywords | rasa | caller | agent
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
-    triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned
+    triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned | consult
     channel: Mapped[str] = mapped_column(String(8))
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
