@@ -65,7 +65,8 @@ def send_knowledge(ticket_id: int):
     elif sent.status == "suppressed":
         message = "Not sent: the citizen has opted out of SMS (退订). Call instead."
     elif not services().config.twilio.account_sid:
-        message = f"Answer “{entry.text('title', 'zh')}” queued by SMS in the dev outbox (NOT SENT: no Twilio credentials)."
+        message = (f"Answer “{entry.text('title', 'zh')}” queued by SMS in the dev outbox "
+                   "(NOT SENT: no Twilio credentials).")
     else:
         message = f"Answer “{entry.text('title', 'zh')}” queued by SMS."
     if sent.closed:

@@ -398,9 +398,10 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
         f"the operator). A rate with nothing to measure that month is left out and the other weights scale up.",
         "Rank = position among units of the same type by score (ties share a rank); units with no orders due "
         "and no follow-ups are not ranked.",
-        ("Consultations the hotline answered itself (from the knowledge base or by an agent at intake, never "
-         "dispatched) " + ("count in the rates where their place says (the district's)." if config.count_answered_consults
-                           else "are the hotline's own work and are left out of every unit's rates.")),
+        "Consultations the hotline answered itself (from the knowledge base or by an agent at intake, never "
+        "dispatched) " + ("count in the rates where their place says (the district's)."
+                          if config.count_answered_consults
+                          else "are the hotline's own work and are left out of every unit's rates."),
     ]
     if time_limits is not None:
         rows = []

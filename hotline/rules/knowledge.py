@@ -196,20 +196,18 @@ class _Index:
         self.phrasing_weights = [[max(self._weight(p), 1e-9) for p in ps] for ps in self.phrasings]
         self.np = np
 
-    def _weight(self, words) -> float:
-        return sum(self.idf.get(w, self.idf_unknown) for w in words)
+    def _weight(self, terms) -> float:
+        return sum(self.idf.get(t, self.idf_unknown) for t in terms)
 
     def rank(self, question: str, limit: int) -> list[tuple[int, float]]:
         """(entry index, relevance) of the best candidates, best first; relevance is about 0..1."""
-        words = self.tokenize(question)
-        if not words:
-            return []
-        ids = self.bm25.get_tokens_ids(words)
+        terms = self.tokenize(question)
+        ids = self.bm25.get_tokens_ids(terms) if terms else []
         if not ids:
             return []
         scores = self.bm25.get_scores_from_ids(ids)
-        own = self._weight(words)
-        asked = frozenset(words)
+        own = self._weight(terms)
+        asked = frozenset(terms)
         out = []
         k = min(max(limit, CANDIDATES), len(scores))
         top = self.np.argpartition(-scores, k - 1)[:k]  # the k best without sorting a large base
@@ -253,7 +251,7 @@ class KnowledgeBase:
 
     def warm(self) -> None:
         """Build both indexes now (jieba's dictionary included) instead of at the first question."""
-        for lang in LANGS:
+        for lang in LANGS if self.entries else ():
             self._index(lang)
 
     def _ranked(self, question: str, limit: int) -> list[tuple[KnowledgeEntry, float]]:
@@ -263,7 +261,7 @@ class KnowledgeBase:
         index = self._index("zh" if words.is_chinese(question) else "en")
         return [(self.entries[i], score) for i, score in index.rank(question, limit)]
 
-    def search(self, query: str, lang: str = "zh", limit: int = 10) -> list[KnowledgeHit]:
+    def search(self, query: str, limit: int = 10) -> list[KnowledgeHit]:
         """Entries matching a search (the console's box), best first, whatever the threshold."""
         return [KnowledgeHit(e, round(s, 4)) for e, s in self._ranked(query, limit)]
 

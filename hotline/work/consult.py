@@ -1,6 +1,7 @@
 """Consultations the hotline answers itself: a consult ticket closed as answered, never dispatched to a unit."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,7 +71,7 @@ def awaits_intake(ticket: Ticket) -> bool:
 
 @dataclass(frozen=True)
 class SentAnswer:
-    """How a knowledge-base answer reached the citizen: by chat or SMS, and the row that carries it."""
+    """How a knowledge-base answer went to the citizen, and whether that closed the consultation."""
 
     channel: str  # chat | sms
     status: str  # chat: posted; sms: the outbox status (queued, suppressed …)
@@ -94,29 +95,35 @@ def send_knowledge_answer(session: Session, ticket: Ticket, entry: KnowledgeEntr
     conversation = session.get(Conversation, ticket.conversation_id) if ticket.conversation_id else None
     if ticket.channel == "web" and conversation is not None and conversation.status != "closed":
         body = entry.text("answer", lang)
-        message = _post_chat(session, conversation, body=body, key=key, now=now)
+        message = _post_chat(session, conversation, body=body, key=f"{ticket.id}:{key}", now=now)
         channel, status, data = "chat", "posted", {"message_id": message.id}
     else:
         phone = ticket.callback_phone or (ticket.citizen.phone if ticket.citizen is not None else None)
         if not phone:
             raise InvalidInput("this citizen left no phone number and has no open chat", field="phone")
         body = entry.text("sms", lang)
-        sms = outbox.enqueue(session, key=f"knowledge:{ticket.id}:{key}", kind="sms", to=phone, now=now,
-                             body=body, purpose="reply", ticket_id=ticket.id)
+        sms = outbox.enqueue(session, key=f"knowledge:{_digest(f'{ticket.id}:{key}')}", kind="sms", to=phone,
+                             now=now, body=body, purpose="reply", ticket_id=ticket.id)
         channel, status, data = "sms", sms.status, {"outbound_id": sms.id}
     lifecycle.record_event(session, ticket, actor=actor, action="knowledge_answer", now=now, note=body,
                            data={"knowledge_entry": entry.id, "channel": channel, "status": status, "key": key,
                                  **data})
     ticket.knowledge_entry = entry.id
-    closed = awaits_intake(ticket)
+    # An opted-out number got nothing: the question is not answered until someone calls.
+    closed = awaits_intake(ticket) and status != "suppressed"
     if closed:
         _close_as_answered(session, ticket, text=body, entry_id=entry.id, actor=actor, now=now)
     return SentAnswer(channel, status, closed)
 
 
+def _digest(key: str) -> str:
+    """A fixed-length form of the caller's key for the outbox and message id columns."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
 def _post_chat(session: Session, conversation: Conversation, *, body: str, key: str, now: datetime) -> Message:
     """The answer as an agent's chat message (the widget shows agent messages when it polls)."""
-    external_id = f"kb:{key}"[:64]
+    external_id = f"kb:{_digest(key)}"
     existing = session.scalars(select(Message).where(Message.channel == conversation.channel,
                                                      Message.external_id == external_id)).first()
     if existing is not None:

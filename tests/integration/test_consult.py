@@ -109,7 +109,8 @@ def test_an_answer_for_a_web_chat_is_posted_in_the_chat_and_a_complaint_stays_wi
     session.commit()
     assert (sent.channel, sent.closed) == ("chat", False)
     [msg] = session.scalars(select(Message).where(Message.conversation_id == conv.id)).all()
-    assert (msg.direction, msg.sender, msg.body) == ("out", "agent", db.core.knowledge.get("waste-four-types").answer["zh"])
+    answer = db.core.knowledge.get("waste-four-types").answer["zh"]
+    assert (msg.direction, msg.sender, msg.body) == ("out", "agent", answer)
     assert t.status == "dispatched" and not t.answered_by_hotline  # the unit still owes its answer
 
 

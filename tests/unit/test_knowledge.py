@@ -223,7 +223,8 @@ def test_each_channel_offers_one_for_answered_and_two_for_an_agent(core):
     chat = conversation.chat_reply(found)
     assert found.text in chat.text and [b["payload"] for b in chat.buttons] == ["1", "2"]
     en = conversation.answer(core, "How do I pay the heating fee?", "en")
-    assert "Press 1" in conversation.voice_reply(en) and conversation.chat_reply(en).buttons[1]["title"] == "Talk to an agent"
+    assert "Press 1" in conversation.voice_reply(en)
+    assert conversation.chat_reply(en).buttons[1]["title"] == "Talk to an agent"
 
 
 @pytest.mark.parametrize("said, choice", [
@@ -232,3 +233,24 @@ def test_each_channel_offers_one_for_answered_and_two_for_an_agent(core):
 ])
 def test_the_citizens_choice_after_an_answer_is_read_from_keys_or_words(said, choice):
     assert conversation.read_choice(said) == choice
+
+
+# ---------------------------------------------------------------- settings
+
+def test_the_settings_are_checked_and_another_directory_can_replace_the_shipped_base(tmp_path):
+    from hotline.config import ConfigError
+    from hotline.core import build_core
+    from tests.helpers import make_config
+
+    with pytest.raises(ConfigError, match="knowledge.threshold: must be 0 or more"):
+        make_config(**{"knowledge.threshold": -1})
+    with pytest.raises(ConfigError, match="knowledge.treshold: unknown setting"):
+        make_config(**{"knowledge.treshold": 0.1})
+    with pytest.raises(ConfigError, match="assessment.count_answered_consults: expected true or false"):
+        make_config(**{"assessment.count_answered_consults": "sometimes"})
+    from hotline.config import load_config
+    assert load_config(environ={"HOTLINE_KNOWLEDGE": "/srv/kb"}).knowledge.path == "/srv/kb"
+    core = build_core(make_config(**{"knowledge.path": str(_write(tmp_path, ENTRY)), "knowledge.threshold": 0.5}))
+    assert len(core.knowledge) == 1 and core.knowledge.threshold == 0.5 and core.knowledge.get("t-one")
+    with pytest.raises(KnowledgeError):
+        build_core(make_config(**{"knowledge.path": str(tmp_path / "missing")}))

@@ -1,7 +1,7 @@
 """Agents search the knowledge base and send an entry's answer through the ticket's channel; roles are enforced."""
 from sqlalchemy import select
 
-from hotline.store.models import Conversation, Message, OutboundMessage, Ticket, TicketEvent
+from hotline.store.models import Citizen, Conversation, Message, OutboundMessage, Ticket, TicketEvent
 from hotline.work.intake import IntakeRequest, open_ticket
 from tests.web.console_support import NOW, find, flashes, login, open_in
 
@@ -112,3 +112,15 @@ def test_roles_are_enforced_when_sending(console_app, world, db):
     assert agent.get("/console/knowledge?ticket=999999&q=x").status_code == 404
     assert agent.post(f"/console/tickets/{world.tickets['ta']}/knowledge",
                       data={"entry": "heating-fee", "nonce": "x"}).status_code == 400  # no CSRF token
+
+
+def test_an_opted_out_citizen_gets_no_sms_and_the_consultation_stays_open(console_app, world, db):
+    ticket_id = _consult(db)
+    with db.session() as s:
+        s.get(Citizen, s.get(Ticket, ticket_id).citizen_id).sms_opted_out = True
+    client = console_app.test_client()
+    token = login(client, "agent")
+    assert any("opted out" in f for f in flashes(_send(client, token, ticket_id, "heating-fee")))
+    with db.session() as s:
+        [sms] = s.scalars(select(OutboundMessage).where(OutboundMessage.ticket_id == ticket_id)).all()
+        assert sms.status == "suppressed" and s.get(Ticket, ticket_id).status == "new"
