@@ -82,6 +82,7 @@ test: setup browser bot-train nlu-train
 bench: setup
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.similar
+	$(BIN)/python -m bench.knowledge
 	$(BIN)/python -m bench.kpis $(KPIS_BENCH_ARGS)
 	$(BIN)/python -m bench.scheduler $(SCHEDULER_BENCH_ARGS)
 	$(BIN)/python -m bench.console $(CONSOLE_BENCH_ARGS)

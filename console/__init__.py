@@ -9,7 +9,8 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 def init_app(app: Flask) -> None:
     """Register the console: login manager, CSRF for console forms, routes and CLI commands."""
-    from console import auth, chat, cli, inbox, outbox_views, tickets_views, users_views  # noqa: F401 (routes)
+    from console import (auth, chat, cli, inbox, knowledge_views, outbox_views, tickets_views,  # noqa: F401 (routes)
+                         users_views)
     from console.web import csrf, login_manager, register_template_helpers
 
     # CSRF is checked by the console itself (bp.before_request); Twilio webhooks, the chat API and the

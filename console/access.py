@@ -20,6 +20,7 @@ TICKET_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
 # Who may open each part of the console: its routes and its navigation link use the same tuple.
 INTAKE_ROLES = (AGENT, SUPERVISOR)  # triage and new tickets
 CHAT_ROLES = (AGENT, SUPERVISOR)  # live chat
+KNOWLEDGE_ROLES = (AGENT, SUPERVISOR)  # search the knowledge base, send an answer
 INBOX_ROLES = TICKET_ROLES
 WHISTLE_ROLES = (DEPARTMENT, HANDLER, SUPERVISOR)
 OUTBOX_ROLES = (AGENT, SUPERVISOR, ADMIN)
@@ -153,6 +154,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Tickets (工单)", "console.queue", TICKET_ROLES),
     NavLink("Whistles (吹哨报到)", "console.whistles", WHISTLE_ROLES),
     NavLink("Live chat (在线)", "console.chats", CHAT_ROLES),
+    NavLink("Knowledge (知识库)", "console.knowledge", KNOWLEDGE_ROLES),
     NavLink("Inbox (督办)", "console.inbox", INBOX_ROLES, badge="inbox-badge"),
     NavLink("Outbox", "console.outbox", OUTBOX_ROLES),
     NavLink("Users", "console.users", USER_ROLES),

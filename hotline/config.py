@@ -139,6 +139,8 @@ class AssessmentConfig:
         default_factory=lambda: {"response": 10, "resolution": 45, "satisfaction": 45})
     response_clocks: tuple[str, ...] = ("sign_for", "first_contact")
     count_basically_satisfied: bool = True
+    # Consultations the hotline answered itself (knowledge base or agent), never dispatched to a unit.
+    count_answered_consults: bool = False
     timezone: str = "Asia/Shanghai"
     hotspot_min_tickets: int = 3
     hotspot_limit: int = 50
@@ -342,6 +344,22 @@ class ChatConfig:
 
 
 @dataclass(frozen=True)
+class KnowledgeConfig:
+    """The knowledge base that answers common questions (hotline/data/knowledge)."""
+
+    path: str = ""
+    threshold: float = 0.08
+    serve_unreviewed: bool = True
+    search_limit: int = 10
+
+    def __post_init__(self) -> None:
+        if self.threshold < 0:
+            raise ConfigError("knowledge.threshold: must be 0 or more")
+        if self.search_limit < 1:
+            raise ConfigError("knowledge.search_limit: must be at least 1")
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of the hotline."""
 
@@ -365,6 +383,7 @@ class Config:
     chat: ChatConfig = field(default_factory=ChatConfig)
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
     open311: Open311Config = field(default_factory=Open311Config)
+    knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
 
     @property
     def is_production(self) -> bool:
@@ -386,6 +405,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "TWILIO_API_BASE_URL": "twilio.api_base_url",
     "RASA_URL": "rasa.url",
     "HOTLINE_NLU_MODEL": "nlu.model_path",
+    "HOTLINE_KNOWLEDGE": "knowledge.path",
 }
 
 # Secrets that production refuses to start without.

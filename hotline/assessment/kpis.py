@@ -195,6 +195,7 @@ class _Response:
     """Aliases and predicates of the response rate: anchor clock due in the period, every counted clock met."""
 
     def __init__(self, config: AssessmentConfig):
+        self.config = config
         clocks = tuple(config.response_clocks)
         self.anchor_clock = clocks[-1]
         self.anchor = aliased(Deadline, name="anchor")
@@ -212,10 +213,11 @@ class _Response:
 
         Merged duplicates ride on their master; a ticket still in the hotline's triage queue (never
         dispatched) is the hotline's delay, not the unit's, so it is left out until it is dispatched.
+        Consultations the hotline answered itself count only when the config says so.
         """
         a = self.anchor
         return [a.clock == self.anchor_clock, a.due_at >= start, a.due_at < end, a.due_at <= as_of,
-                a.state != "cancelled", Ticket.status.not_in((MERGED, NEW))]
+                a.state != "cancelled", Ticket.status.not_in((MERGED, NEW)), *_consult_filter(self.config)]
 
     def hit(self) -> ColumnElement:
         """Every counted clock met by its own deadline (a missing or cancelled non-anchor clock does not count)."""
@@ -229,8 +231,13 @@ class _Response:
         return and_(~self.hit(), Ticket.status.in_(OPEN_STATUSES), self.anchor.met_at.is_(None))
 
 
-def _followup_filters(start: datetime, end: datetime) -> list[ColumnElement]:
-    return [Ticket.followed_up_at >= start, Ticket.followed_up_at < end]
+def _consult_filter(config: AssessmentConfig) -> list[ColumnElement]:
+    """Leave out consultations the hotline answered itself, unless assessment.count_answered_consults."""
+    return [] if config.count_answered_consults else [Ticket.answered_by_hotline.is_(False)]
+
+
+def _followup_filters(start: datetime, end: datetime, config: AssessmentConfig) -> list[ColumnElement]:
+    return [Ticket.followed_up_at >= start, Ticket.followed_up_at < end, *_consult_filter(config)]
 
 
 def _sum(condition: ColumnElement) -> ColumnElement:
@@ -265,7 +272,8 @@ def _counts(session: Session, unit_type: str, periods: Sequence[Period], *, as_o
     stmt = (select(b.label("p"), key.label("unit_key"), func.count(Ticket.followup_solved).label("evaluated"),
                    _sum(Ticket.followup_solved.is_(True)).label("solved"), func.count(sat).label("rated"),
                    _sum(sat == "satisfied").label("satisfied"), _sum(sat == "basically").label("basically"))
-            .where(*_followup_filters(lo, hi), Ticket.followed_up_at <= as_of, *type_filters).group_by(*group))
+            .where(*_followup_filters(lo, hi, config), Ticket.followed_up_at <= as_of, *type_filters)
+            .group_by(*group))
     for p, unit, evaluated, solved, rated, satisfied, basically in session.execute(stmt):
         if p is None:
             continue
@@ -359,7 +367,7 @@ def orders_behind(*, month: str, unit_type: str, unit_code: str, measure: str, c
              "unsolved": Ticket.followup_solved.is_(False), "rated": sat.is_not(None),
              "satisfied": sat == "satisfied", "basically": sat == "basically",
              "unsatisfied": sat == "unsatisfied"}[measure]
-    return (select(Ticket).where(*_followup_filters(period.start, period.end), Ticket.followed_up_at <= as_of,
+    return (select(Ticket).where(*_followup_filters(period.start, period.end, config), Ticket.followed_up_at <= as_of,
                                  *filters, extra).order_by(Ticket.id))
 
 
@@ -386,6 +394,10 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
         f"the operator). A rate with nothing to measure that month is left out and the other weights scale up.",
         "Rank = position among units of the same type by score (ties share a rank); units with no orders due "
         "and no follow-ups are not ranked.",
+        "Consultations the hotline answered itself (from the knowledge base or by an agent at intake, never "
+        "dispatched) " + ("count in the rates where their place says (the district's)."
+                          if config.count_answered_consults
+                          else "are the hotline's own work and are left out of every unit's rates."),
     ]
     if time_limits is not None:
         rows = []
@@ -440,7 +452,7 @@ def clock_compliance(session: Session, *, month: str, config: AssessmentConfig, 
                    _sum(and_(d.met_at.is_(None), Ticket.status.in_(OPEN_STATUSES))))
             .join(Ticket, Ticket.id == d.ticket_id)
             .where(d.due_at >= period.start, d.due_at < period.end, d.due_at <= as_of, d.state != "cancelled",
-                   Ticket.status.not_in((MERGED, NEW)))
+                   Ticket.status.not_in((MERGED, NEW)), *_consult_filter(config))
             .group_by(d.clock))
     if district_code:
         stmt = stmt.where(Ticket.district_code == district_code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,7 +108,7 @@ class Message(Base):
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311 | …
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     sender: Mapped[str] = mapped_column(String(16), default="citizen")  # citizen | bot | agent | system
     external_id: Mapped[Optional[str]] = mapped_column(String(64))  # MessageSid, client message id
@@ -144,8 +144,8 @@ class Ticket(Base):
     classified_by: Mapped[str] = mapped_column(String(16), default="keywords")  # keywords | rasa | caller | agent
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
-    triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned
-    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311
+    triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned | consult
+    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311 | …
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     text: Mapped[str] = mapped_column(Text)
@@ -183,6 +183,10 @@ class Ticket(Base):
     followup_solved: Mapped[Optional[bool]] = mapped_column(Boolean)
     followup_satisfaction: Mapped[Optional[str]] = mapped_column(String(16))
     followed_up_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # A consultation the hotline answered itself (knowledge base, or an agent at intake): no unit ever had it,
+    # and the rates count it only when assessment.count_answered_consults says so.
+    answered_by_hotline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    knowledge_entry: Mapped[Optional[str]] = mapped_column(String(64))  # the knowledge-base entry of the answer
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -75,6 +75,9 @@ class IntakeRequest:
     # The caller guarantees external_id was never used (the turn's keys are random and its message is the
     # idempotency point): no look-up first and no savepoint.
     fresh_key: bool = False
+    # The hotline answers it itself (a consultation, see consult.py): it stays with the hotline, is never
+    # dispatched, goes to no triage queue and is linked to no similar complaint.
+    answered_by_hotline: bool = False
 
 
 def validate(req: IntakeRequest, core: Core) -> None:
@@ -164,9 +167,13 @@ def open_ticket(session: Session, req: IntakeRequest, *, now: datetime, core: Co
         if from_text.township_code or (from_text.district_code and not location.district_code):
             location = from_text
     assignment = routing.assign(code, location)
+    if req.answered_by_hotline:
+        assignment = routing.Assignment("city", None, assignment.department_code)
 
     triage_reason = req.triage_reason
-    if triage_reason is None:
+    if req.answered_by_hotline:
+        triage_reason = None
+    elif triage_reason is None:
         if confidence < MIN_CONFIDENCE and not req.service_code:
             triage_reason = "unclassified"
         elif assignment.unit_type == "city":
@@ -200,22 +207,23 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
         find_or_create_citizen(session, now=now, phone=phone, chat_id=req.chat_id, lang=lang))
     clocks = deadlines.clocks_for(now, code.time_limit_class, core.config.time_limits)
     feedback_due = next(c.due_at for c in clocks if c.clock == "feedback")
-    dispatched = triage_reason is None
+    dispatched = triage_reason is None and not req.answered_by_hotline
     ticket = Ticket(
         reference=references.next_reference(session, now, core.config.app.timezone),
         status=DISPATCHED if dispatched else NEW, kind=kind, group=code.group, service_code=code.code,
         time_limit_class=code.time_limit_class, classified_by=classified_by, confidence=confidence,
-        needs_triage=not dispatched, triage_reason=triage_reason, channel=req.channel,
+        needs_triage=triage_reason is not None, triage_reason=triage_reason, channel=req.channel,
         external_id=req.external_id, lang=lang, text=text, location_text=(req.location or "").strip(),
         district_code=location.district_code, township_code=location.township_code,
         unit_type=assignment.unit_type, unit_code=assignment.unit_code,
         department_code=assignment.department_code, citizen=citizen, conversation_id=req.conversation_id,
         callback_phone=callback, recording_url=req.recording_url, media=list(req.media),
         lat=req.lat, long=req.long, details=dict(req.details), reporter_name=req.reporter_name,
-        reporter_email=req.reporter_email,
+        reporter_email=req.reporter_email, answered_by_hotline=req.answered_by_hotline,
         opened_at=now, due_at=feedback_due, updated_at=now)
-    match = similar.find_master(session, service_code=code.code, township_code=location.township_code,
-                                text=text, now=now, config=core.config.similar)
+    match = None if req.answered_by_hotline else similar.find_master(
+        session, service_code=code.code, township_code=location.township_code, text=text, now=now,
+        config=core.config.similar)
     if match is not None:
         ticket.master_id, ticket.similarity = match.master_id, match.similarity
     session.add(ticket)

@@ -207,10 +207,15 @@ def answer_merged(session: Session, master: Ticket, *, actor: str, now: datetime
     return len(merged)
 
 
-def answer_directly(session: Session, ticket: Ticket, *, answer: str, actor: str, now: datetime) -> None:
-    """A consultation answered at intake from the knowledge base, closed at once."""
-    _transition(session, ticket, "answer", actor=actor, now=now, note=answer)
+def answer_directly(session: Session, ticket: Ticket, *, answer: str, actor: str, now: datetime,
+                    entry_id: str | None = None) -> None:
+    """A consultation answered at intake (by an agent, or from knowledge-base entry `entry_id`): no unit acts."""
+    _transition(session, ticket, "answer", actor=actor, now=now, note=answer,
+                data={"knowledge_entry": entry_id} if entry_id else None)
     ticket.resolution, ticket.resolved_at, ticket.contacted_at = answer, now, now
+    ticket.answered_by_hotline = True
+    if entry_id:
+        ticket.knowledge_entry = entry_id
     for d in ticket.deadlines:
         if d.clock != CLOCK_FOLLOWUP:
             meet_clock(ticket, d.clock, now)
