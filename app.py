@@ -8,6 +8,9 @@ import click
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import ratelimits
 
 from hotline.config import Config, load_config
 from hotline.wiring import Services, build_services
@@ -30,6 +33,12 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     app.extensions["hotline"] = services
+    hops = config.app.trusted_proxies
+    if hops:
+        # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;
+        # with 0 (gunicorn facing the clients) X-Forwarded-For is ignored, so nobody can forge it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    ratelimits.init_app(app, config.ratelimit.storage_url)
 
     from api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -58,7 +67,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), exc.code
+            headers = [(k, v) for k, v in exc.get_headers() if k.lower() in ("retry-after", "allow")]
+            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), \
+                exc.code, headers
         return exc
 
     @app.errorhandler(Exception)

@@ -32,7 +32,8 @@ class ConsoleUser:
     unit_type: str | None
     unit_code: str | None
     active: bool
-    session_token: str
+    session_token: str  # the random token of this sign-in's row in console_sessions
+    totp: bool = False  # a second factor is enrolled
 
     is_authenticated = True
     is_anonymous = False
@@ -43,7 +44,7 @@ class ConsoleUser:
         return self.active
 
     def get_id(self) -> str:
-        """Id plus a fragment of the password hash: a password change ends every old session."""
+        """Id plus the session's token: the loader checks the row, so sign-out or a new password ends it."""
         return f"{self.id}:{self.session_token}"
 
     @property
