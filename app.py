@@ -38,7 +38,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;
         # with 0 (gunicorn facing the clients) X-Forwarded-For is ignored, so nobody can forge it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    ratelimits.init_app(app, config.ratelimit.storage_url)
+    ratelimits.init_app(app, config.ratelimit.storage_url, key_prefix=config.ratelimit.key_prefix)
 
     from api import bp as api_bp
     app.register_blueprint(api_bp)

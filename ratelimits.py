@@ -65,6 +65,7 @@ def init_app(app: Flask, storage_url: str, *, key_prefix: str = "hotline") -> Li
     limiter = Limiter(client_address, app=app, storage_uri=storage_url or "memory://", strategy=STRATEGY,
                       key_prefix=key_prefix)
     app.extensions[EXTENSION] = limiter
+    app.extensions[EXTENSION + "_prefix"] = key_prefix
     return limiter
 
 
@@ -74,6 +75,10 @@ def _limiter() -> Limiter:
 
 def _item(rule: str) -> RateLimitItem:
     return parse(rule)
+
+
+def _key(parts: tuple) -> list[str]:
+    return [current_app.extensions.get(EXTENSION + "_prefix", "hotline"), *(str(k) for k in parts)]
 
 
 def _fallback() -> RateLimiter:
@@ -87,7 +92,7 @@ def _fallback() -> RateLimiter:
 def hit(rule: str, *key: str, cost: int = 1) -> Verdict:
     """Count one request against `rule` for `key` (atomically) and say whether it is within the limit."""
     item = _item(rule)
-    parts = [str(k) for k in key]
+    parts = _key(key)
     limiter = _limiter().limiter
     try:
         allowed = limiter.hit(item, *parts, cost=cost)
@@ -102,7 +107,7 @@ def hit(rule: str, *key: str, cost: int = 1) -> Verdict:
 
 def clear(rule: str, *key: str) -> None:
     """Forget the hits on `rule` for `key` (e.g. a correct password clears the username's count)."""
-    _limiter().limiter.clear(_item(rule), *[str(k) for k in key])
+    _limiter().limiter.clear(_item(rule), *_key(key))
 
 
 def limit(*rules: str, key: Callable[[], str] = client_address, scope: str | None = None,

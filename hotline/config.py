@@ -65,6 +65,7 @@ class RateLimitConfig:
     """Where rate-limit counters live: memory (one process, development) or Redis (every process and host)."""
 
     storage_url: str = "memory://"
+    key_prefix: str = "hotline"
 
     def __post_init__(self) -> None:
         if not self.storage_url.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
