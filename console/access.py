@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from hotline.store.models import Ticket, Whistle
+from hotline.store.models import Conversation, OutboundMessage, Ticket, Whistle
 
 AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN = "agent", "handler", "department", "supervisor", "admin"
 ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN)
@@ -96,6 +96,28 @@ def ticket_scope(user: ConsoleUser) -> ColumnElement[bool]:
     if user.role == DEPARTMENT:
         return Ticket.id.in_(whistled_ticket_ids(user.unit_code))
     return false()
+
+
+def is_district_bound(user: ConsoleUser) -> bool:
+    """A supervisor limited to one district (its pages show nothing of the others)."""
+    return user.role == SUPERVISOR and user.unit_type == "district" and bool(user.unit_code)
+
+
+def outbox_scope(user: ConsoleUser) -> ColumnElement[bool]:
+    """The outbound messages this user may see: a district supervisor only those of its district's tickets."""
+    if is_district_bound(user):
+        return OutboundMessage.ticket_id.in_(select(Ticket.id).where(ticket_scope(user)))
+    return true()
+
+
+def chat_scope(user: ConsoleUser) -> ColumnElement[bool]:
+    """The web chats this user may see or take: a district supervisor only chats that filed one of its tickets.
+
+    A chat with no ticket yet has no place: it belongs to the city desk (agents and city supervisors).
+    """
+    if is_district_bound(user):
+        return Conversation.ticket_id.in_(select(Ticket.id).where(ticket_scope(user)))
+    return true()
 
 
 def holds(user: ConsoleUser, ticket: Ticket) -> bool:

@@ -5,13 +5,14 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import AGENT, SUPERVISOR, roles_required
+from console.access import AGENT, SUPERVISOR, chat_scope, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
 from console.web import done, fail, now, services
 from hotline.work import triage
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Citizen, Conversation
+from sqlalchemy import select
 
 CHAT_ROLES = (AGENT, SUPERVISOR)
 
@@ -21,8 +22,10 @@ def _message_json(m, fmt):
 
 
 def _web_conversation(s, conversation_id: int) -> Conversation:
-    conv = s.get(Conversation, conversation_id)
-    if conv is None or conv.channel != "web":
+    """The web chat if the user may see it (404 otherwise, so ids are not confirmed)."""
+    conv = s.scalars(select(Conversation).where(Conversation.id == conversation_id, Conversation.channel == "web",
+                                                chat_scope(current_user))).first()
+    if conv is None:
         abort(404)
     return conv
 
@@ -32,7 +35,7 @@ def _web_conversation(s, conversation_id: int) -> Conversation:
 def chats():
     """Chats waiting for an agent, and the ones agents hold."""
     with services().session() as s:
-        rows = queries.handed_off_chats(s)
+        rows = queries.handed_off_chats(s, current_user)
     return render_template("console/chats.html", rows=rows, action=ActionForm())
 
 

@@ -14,7 +14,7 @@ from hotline.store.db import utcnow
 from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
 from hotline.store.models import User
-from hotline.privacy import mask_phone
+from hotline.privacy import mask_phone, redact_phones
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -159,6 +159,11 @@ def register_template_helpers(app) -> None:
     @app.template_filter("masked")
     def _masked(phone):
         return mask_phone(phone)
+
+    @app.template_filter("redacted")
+    def _redacted(text):
+        # Free text (transcripts, notes) for roles that do not call citizens: every phone-like run masked.
+        return redact_phones(text or "")
 
     @app.template_filter("duration")
     def _duration(delta):
