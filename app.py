@@ -8,6 +8,7 @@ import click
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import ratelimits
@@ -18,11 +19,21 @@ from hotline.wiring import Services, build_services
 log = logging.getLogger("hotline")
 
 
+class RowIdConverter(IntegerConverter):
+    """<int:...> bounded to the ids a row can have (1 .. 2**31-1)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     """Build the web app; gunicorn runs `app:create_app()`. Nothing starts at import."""
     config = config or load_config()
     services = services or build_services(config)
     app = Flask(__name__, static_folder=None)
+    # Every <int:...> in a URL is a row id: beyond PostgreSQL's integer it is a 404, never a database error.
+    app.url_map.converters["int"] = RowIdConverter
     secret = config.app.secret_key
     if not secret:
         # Development only (production refuses to start without one): sessions last as long as the process.

@@ -24,6 +24,8 @@ TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "loc
                  "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
 # A model's prediction (the bot): the group, and how sure it is; the code inside the group is picked here.
 HINT_FIELDS = {"group": str, "group_confidence": (int, float)}
+# Row ids fit PostgreSQL's integer column.
+MAX_ROW_ID = 2**31 - 1
 
 
 def services():
@@ -41,6 +43,23 @@ def require_token():
         raise ApiError(401, "api_disabled", "the API token is not configured on this server")
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "missing or wrong API token")
+
+
+@bp.before_request
+def refuse_odd_characters():
+    """NUL (which PostgreSQL refuses) or a broken character in the path or the query: 400, not a database error."""
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        if isinstance(value, str):
+            _check_text(name, value)
+
+
+def _check_text(name: str, value: str) -> None:
+    if "\x00" in value:
+        raise ApiError(400, "invalid_character", f"{name} contains a NUL character", name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "invalid_encoding", f"{name} is not valid Unicode text", name) from None
 
 
 @bp.errorhandler(ApiError)
@@ -61,7 +80,7 @@ def _json_body() -> dict:
         raise ApiError(400, "invalid_encoding", "the body must be UTF-8") from None
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise ApiError(400, "invalid_json", "the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
@@ -78,6 +97,10 @@ def create_ticket():
             continue  # unknown fields are ignored so partners can send more
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ApiError(400, "wrong_type", f"{name} must be {'text' if expected is str else 'a number'}", name)
+        if isinstance(value, str):
+            _check_text(name, value)
+        if expected is int and not 0 < value <= MAX_ROW_ID:
+            raise ApiError(400, "out_of_range", f"{name} is not an id we issued", name)
     if "text" not in body or body["text"] is None:
         raise ApiError(400, "missing_text", "text is required", "text")
     args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
@@ -110,10 +133,12 @@ def list_tickets():
     per_page = _int_arg("per_page", cfg.page_size, 1, cfg.max_page_size)
     query = select(Ticket).order_by(Ticket.opened_at.desc(), Ticket.id.desc())
     phone = request.args.get("phone")
+    chat_id = request.args.get("chat_id")
+    if phone and chat_id:
+        raise ApiError(400, "conflicting_filters", "filter by phone or by chat_id, not both", "chat_id")
     if phone:
         query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(
             Citizen.phone == normalize_phone(phone, svc.config.phone.default_region))
-    chat_id = request.args.get("chat_id")
     if chat_id:
         query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(Citizen.chat_id == chat_id)
     status = request.args.get("status")
@@ -166,4 +191,7 @@ def _datetime_arg(name: str, raw: str) -> datetime:
             raise ApiError(400, "wrong_type", f"{name} must be an ISO 8601 date or time", name) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value
+    try:
+        return value.astimezone(timezone.utc)  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+    except OverflowError:
+        raise ApiError(400, "out_of_range", f"{name} is outside the years we can compare", name) from None

@@ -80,7 +80,7 @@ def chat_messages(conversation_id: int):
     from flask import current_app
     fmt = current_app.jinja_env.filters["localtime"]
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = min(max(0, int(request.args.get("after", "0"))), 2**31 - 1)  # a message id, however odd
     except ValueError:
         after = 0
     with services().session() as s:

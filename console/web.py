@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request
+from flask import abort, current_app, flash, g, redirect, render_template, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -80,6 +80,27 @@ def _protect_forms():
         csrf.protect()
 
 
+@bp.before_request
+def _refuse_unreadable_text():
+    # PostgreSQL refuses NUL in text and a lone surrogate cannot be stored at all: say so, do not fail later.
+    values = [*request.args.values(), *(request.form.values() if request.form else ())]
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            values += [v for v in body.values() if isinstance(v, str)]
+    for value in values:
+        if "\x00" in value or not _encodable(value):
+            abort(400, "The request contains a character the console cannot store (NUL or a broken character).")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @bp.after_request
 def _no_store(response):
     # Pages show citizens' data: keep them out of shared caches and the back-button cache after logout.
@@ -100,6 +121,13 @@ def _csrf_error(exc: CSRFError):
     return render_template("console/error.html", title="Form expired",
                            message="This form expired or was sent from elsewhere. Go back, reload the page "
                                    "and try again."), 400
+
+
+@bp.errorhandler(400)
+def _bad_request(exc):
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": {"code": "bad_request", "message": exc.description}}, 400
+    return render_template("console/error.html", title="Not understood", message=exc.description), 400
 
 
 @bp.errorhandler(403)
