@@ -14,7 +14,7 @@ from hotline.store.citizens import normalize_phone
 from hotline.store.db import utcnow
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
-from hotline.store.models import OPEN_STATUSES, Citizen, Ticket
+from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Ticket
 from hotline.work.lifecycle import get_ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -110,6 +110,8 @@ def create_ticket():
         args["classification"] = _group_hint(svc, args["text"], body["group"], body.get("group_confidence", 1.0))
     req = IntakeRequest(**args, actor=f"api:{args['channel']}")
     with svc.session() as s:
+        if req.conversation_id is not None and s.get(Conversation, req.conversation_id) is None:
+            raise ApiError(400, "unknown_conversation", "no conversation has that id", "conversation_id")
         ticket, created = open_ticket(s, req, now=utcnow(), core=svc.core)
         payload = ticket_json(s, ticket, svc.config.app.timezone)
     # The transaction has committed: only now is the reference told.
