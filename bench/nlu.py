@@ -15,6 +15,7 @@ from bench.common import percentile
 from bot.tools.servers import start_bot
 from hotline.contact.dialogue import RasaClassifier, RasaClient
 from hotline.rules.taxonomy import GROUPS, load_taxonomy
+from hotline.wiring import rasa_http
 from tests.bot.test_bot_project import examples  # the one reader of Rasa NLU files
 
 HELD_OUT = Path(__file__).resolve().parents[1] / "bot" / "tests" / "nlu_heldout.yml"
@@ -58,7 +59,7 @@ def main() -> None:
     pairs = labelled()
     stack = start_bot(Path(tempfile.mkdtemp(prefix="bench-nlu-")), with_actions=False)
     try:
-        client = RasaClient(stack.url, timeout_s=30)
+        client = RasaClient(stack.url, timeout_s=30, http=rasa_http(stack.token))
         model = RasaClassifier(client, taxonomy)
         for text, _ in pairs[:5]:
             client.post("/model/parse", {"text": text})  # warm-up

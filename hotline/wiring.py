@@ -5,13 +5,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
+import requests
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Config
 from hotline.core import Core, build_core
 from hotline.store.db import make_engine, make_read_session_factory, make_session_factory, read_scope, session_scope
-from hotline.contact.dialogue import Classifier, Dialogue, make_classifier, make_dialogue, make_rasa_client
+from hotline.contact.dialogue import Classifier, Dialogue, RasaClient, make_classifier, make_dialogue
 from hotline.delivery.telephony import BaseUrlHttpClient, Telephony, make_telephony
 
 
@@ -50,6 +51,20 @@ class Services:
         self.engine.dispose()
 
 
+def rasa_http(token: str) -> requests.Session:
+    """HTTP for the Rasa client: every request carries ?token= (Rasa is served with --auth-token)."""
+    http = requests.Session()
+    if token:
+        http.params = {"token": token}  # requests merges these into every request's query string
+    return http
+
+
+def make_rasa(config: Config) -> RasaClient | None:
+    """The one Rasa client of a process (dialogue and classifier share it), with the auth token."""
+    cfg = config.rasa
+    return RasaClient(cfg.url, cfg.timeout_s, http=rasa_http(cfg.token)) if cfg.url else None
+
+
 def build_services(config: Config) -> Services:
     """Everything an entrypoint needs, built once at start-up."""
     db = config.database
@@ -61,6 +76,6 @@ def build_services(config: Config) -> Services:
     http_client = BaseUrlHttpClient(timeout=tw.http_timeout_s, pool_size=config.scheduler.pool_size,
                                     base_url=tw.api_base_url)
     telephony = make_telephony(tw.account_sid, tw.auth_token, tw.phone_number, http_client=http_client)
-    rasa = make_rasa_client(core)  # one client, so a Rasa outage seen by one is seen by both
+    rasa = make_rasa(config)  # one client, so a Rasa outage seen by one is seen by both
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
                     telephony=telephony, dialogue=make_dialogue(core, rasa), classifier=make_classifier(core, rasa))
