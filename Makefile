@@ -73,6 +73,7 @@ bench: setup
 	$(BIN)/python -m bench.kpis $(KPIS_BENCH_ARGS)
 	$(BIN)/python -m bench.scheduler $(SCHEDULER_BENCH_ARGS)
 	$(BIN)/python -m bench.console $(CONSOLE_BENCH_ARGS)
+	$(BIN)/python -m bench.slow_clients
 
 $(RASA_BIN)/.installed: bot/requirements.lock
 	@if [ -z "$(RASA_PYTHON)" ]; then echo "Python 3.10 is needed for the Rasa bot and was not found. $(PY310_HINT)"; exit 1; fi
