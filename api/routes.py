@@ -4,6 +4,10 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
@@ -18,6 +22,7 @@ from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Ticket
 from hotline.work.lifecycle import get_ticket
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
 
 # Body fields and the types they must have.
 TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "location": str, "service_code": str,
@@ -35,7 +40,9 @@ def services():
 
 @bp.before_request
 def require_token():
-    """Bearer token (or X-Api-Key) equal to HOTLINE_API_TOKEN."""
+    """Bearer token (or X-Api-Key) equal to HOTLINE_API_TOKEN; the API's own description is public."""
+    if request.endpoint == "api.openapi":
+        return
     expected = services().config.api.token
     auth = request.headers.get("Authorization", "")
     given = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("X-Api-Key", "")
@@ -106,6 +113,9 @@ def create_ticket():
     args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
     args.setdefault("channel", "api")
     svc = services()
+    confidence = body.get("group_confidence")
+    if confidence is not None and not 0 <= confidence <= 1:
+        raise ApiError(400, "out_of_range", "group_confidence must be between 0 and 1", "group_confidence")
     if body.get("group") is not None and not args.get("service_code"):
         args["classification"] = _group_hint(svc, args["text"], body["group"], body.get("group_confidence", 1.0))
     req = IntakeRequest(**args, actor=f"api:{args['channel']}")
@@ -156,6 +166,18 @@ def list_tickets():
         items = [ticket_json(s, t, svc.config.app.timezone) for t in rows[:per_page]]
     return jsonify({"tickets": items, "page": page, "per_page": per_page,
                     "next_page": page + 1 if len(rows) > per_page else None})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of /api/v1 and the chat API (api/openapi.yaml)."""
+    return jsonify(openapi_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    """api/openapi.yaml, read once."""
+    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
 
 
 def _group_hint(svc, text: str, group: str, confidence: float):
