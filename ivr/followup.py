@@ -14,7 +14,7 @@ from hotline.clocks import callback_requests, followups
 from hotline.delivery import notices
 from hotline.store.models import RESOLVED, CallbackRequest, Ticket
 from ivr import twiml
-from ivr.web import now, require_signature, respond, services
+from ivr.web import now, refuse_unstorable, require_signature, respond, services
 
 log = logging.getLogger("hotline.ivr.followup")
 
@@ -29,6 +29,7 @@ MAX_ROW_ID = 2**31 - 1
 
 
 bp.before_request(require_signature)  # the same check as every other Twilio webhook
+bp.before_request(refuse_unstorable)
 
 
 @bp.errorhandler(Exception)
