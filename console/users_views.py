@@ -23,7 +23,9 @@ def _unit_choices(s):
         depts = [(f"department:{c}", f"{n} ({c})") for c, n in s.execute(
             select(Department.code, Department.name_zh).where(Department.district_code == district)
             .order_by(Department.code))]
-        return towns + depts
+        own = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(
+            select(District.code, District.name).where(District.code == district))]
+        return own + towns + depts  # its own district only so that it can keep it when editing itself
     districts = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(select(District.code, District.name)
                                                                             .order_by(District.code)).all()]
     from console.tickets_views import _units

@@ -289,3 +289,17 @@ def test_with_totp_required_a_supervisor_enrols_before_anything_else(console_app
     agent = app.test_client()
     login(agent, "agent")  # other roles are not asked
     assert agent.get("/console/tickets").status_code == 200
+
+
+# -- #12 seed-demo never touches a real account ----------------------------------------------------------------
+
+
+def test_seed_demo_leaves_an_existing_accounts_password_alone(console_app, db):
+    from console.users import create_user
+    with db.session() as s:
+        create_user(s, username="supervisor", password="the-real-chief-4417", role="supervisor", now=NOW)
+    result = console_app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "password unchanged" in result.output
+    assert _post_login(console_app.test_client(), "supervisor", "supervisor-demo-12345").status_code == 401
+    assert _post_login(console_app.test_client(), "supervisor", "the-real-chief-4417").status_code == 303
