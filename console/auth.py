@@ -45,10 +45,16 @@ def _login_rules(username: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _spend_attempt(username: str) -> int | None:
-    """Count this attempt against every sign-in limit before the password is checked; seconds to wait if spent."""
-    waits = [v.retry_after_s for v in (ratelimits.hit(rule, *key) for rule, key in _login_rules(username))
-             if not v.allowed]
-    return max(waits) if waits else None
+    """Count this attempt against the sign-in limits before the password is checked; seconds to wait if spent.
+
+    The narrowest limit first, and an attempt it refuses is not counted against the wider ones: otherwise
+    guesses already refused would use up the address's budget and lock out the next username too early.
+    """
+    for rule, key in _login_rules(username):
+        verdict = ratelimits.hit(rule, *key)
+        if not verdict.allowed:
+            return verdict.retry_after_s
+    return None
 
 
 def _too_many(form, wait: int, template: str = "console/login.html"):
