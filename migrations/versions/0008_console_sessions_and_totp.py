@@ -9,8 +9,8 @@ from alembic import op
 
 from hotline.store.db import UTCDateTime
 
-revision = '0006'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
