@@ -50,7 +50,7 @@ browser: $(CHROMIUM)
 # Development secrets, made once per checkout (never committed).
 instance/dev.env:
 	@mkdir -p instance
-	@$(PYTHON) -c "import secrets; print(f'SECRET_KEY={secrets.token_hex(32)}'); print(f'HOTLINE_API_TOKEN=dev-{secrets.token_hex(16)}')" > $@
+	@$(PYTHON) -c "import secrets; print(f'SECRET_KEY={secrets.token_hex(32)}'); print(f'HOTLINE_API_TOKEN=dev-{secrets.token_hex(16)}'); print(f'RASA_TOKEN=dev-{secrets.token_hex(16)}')" > $@
 	@echo "==> wrote development secrets to $@"
 
 $(NLU_MODEL): $(BIN)/.installed $(NLU_INPUTS)
@@ -87,6 +87,7 @@ bench: setup
 	$(BIN)/python -m bench.scheduler $(SCHEDULER_BENCH_ARGS)
 	$(BIN)/python -m bench.console $(CONSOLE_BENCH_ARGS)
 	$(BIN)/python -m bench.nlu
+	$(BIN)/python -m bench.slow_clients
 
 $(RASA_BIN)/.installed: bot/requirements.lock
 	@if [ -z "$(RASA_PYTHON)" ]; then echo "Python 3.10 is needed for the Rasa bot and was not found. $(PY310_HINT)"; exit 1; fi
@@ -142,6 +143,14 @@ dev-twilio-token: instance/dev.env
 	  $(PYTHON) -c "import secrets; print(f'TWILIO_AUTH_TOKEN=dev-{secrets.token_hex(16)}')" >> instance/dev.env; \
 	  echo "==> added a development TWILIO_AUTH_TOKEN to instance/dev.env (a hotline already running picks it up when restarted)"; }
 run: dev-twilio-token
+
+# Rasa is served with --auth-token; a checkout whose dev.env predates the token gets one added.
+.PHONY: dev-rasa-token
+dev-rasa-token: instance/dev.env
+	@grep -q '^RASA_TOKEN=' instance/dev.env || { \
+	  $(PYTHON) -c "import secrets; print(f'RASA_TOKEN=dev-{secrets.token_hex(16)}')" >> instance/dev.env; \
+	  echo "==> added a development RASA_TOKEN to instance/dev.env"; }
+run: dev-rasa-token
 
 # Signed SMS webhooks through gunicorn, loaded by wrk from a second process, beside a constant-TwiML ceiling.
 /usr/bin/wrk:

@@ -8,6 +8,10 @@ import click
 from flask import Flask, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import ratelimits
 
 from hotline.config import Config, load_config
 from hotline.wiring import Services, build_services
@@ -17,11 +21,21 @@ import webapp
 log = logging.getLogger("hotline")
 
 
+class RowIdConverter(IntegerConverter):
+    """<int:...> bounded to the ids a row can have (1 .. 2**31-1)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     """Build the web app; gunicorn runs `app:create_app()`. Nothing starts at import."""
     config = config or load_config()
     services = services or build_services(config, twilio_webhooks(config.app.public_base_url))
     app = Flask(__name__, static_folder=None)
+    # Every <int:...> in a URL is a row id: beyond PostgreSQL's integer it is a 404, never a database error.
+    app.url_map.converters["int"] = RowIdConverter
     secret = config.app.secret_key
     if not secret:
         # Development only (production refuses to start without one): sessions last as long as the process.
@@ -32,6 +46,12 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     webapp.install(app, services)
+    hops = config.app.trusted_proxies
+    if hops:
+        # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;
+        # with 0 (gunicorn facing the clients) X-Forwarded-For is ignored, so nobody can forge it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    ratelimits.init_app(app, config.ratelimit.storage_url, key_prefix=config.ratelimit.key_prefix)
 
     from api import bp as api_bp
     app.register_blueprint(api_bp)
@@ -65,7 +85,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         if request.path.startswith("/open311/"):
             return open311.http_error(exc)  # unknown paths, wrong methods, bodies too large: in the spec's form
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), exc.code
+            headers = [(k, v) for k, v in exc.get_headers() if k.lower() in ("retry-after", "allow")]
+            return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), \
+                exc.code, headers
         return exc
 
     @app.errorhandler(Exception)

@@ -4,6 +4,10 @@ from __future__ import annotations
 import hmac
 import json
 from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
@@ -14,11 +18,12 @@ from hotline.store.citizens import normalize_phone
 from hotline.store.db import utcnow
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
-from hotline.store.models import OPEN_STATUSES, Citizen, Ticket
+from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Ticket
 from hotline.work.lifecycle import get_ticket
 from webapp import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
 
 # Body fields and the types they must have.
 # The bot files for the channel it talks on; partners file as "api".
@@ -27,11 +32,15 @@ TICKET_FIELDS = {"text": str, "channel": str, "phone": str, "chat_id": str, "loc
                  "kind": str, "lang": str, "external_id": str, "callback_phone": str, "conversation_id": int}
 # A model's prediction (the bot): the group, and how sure it is; the code inside the group is picked here.
 HINT_FIELDS = {"group": str, "group_confidence": (int, float)}
+# Row ids fit PostgreSQL's integer column.
+MAX_ROW_ID = 2**31 - 1
 
 
 @bp.before_request
 def require_token():
-    """Bearer token (or X-Api-Key) equal to HOTLINE_API_TOKEN."""
+    """Bearer token (or X-Api-Key) equal to HOTLINE_API_TOKEN; the API's own description is public."""
+    if request.endpoint == "api.openapi":
+        return
     expected = services().config.api.token
     auth = request.headers.get("Authorization", "")
     given = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("X-Api-Key", "")
@@ -39,6 +48,23 @@ def require_token():
         raise ApiError(401, "api_disabled", "the API token is not configured on this server")
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "missing or wrong API token")
+
+
+@bp.before_request
+def refuse_odd_characters():
+    """NUL (which PostgreSQL refuses) or a broken character in the path or the query: 400, not a database error."""
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        if isinstance(value, str):
+            _check_text(name, value)
+
+
+def _check_text(name: str, value: str) -> None:
+    if "\x00" in value:
+        raise ApiError(400, "invalid_character", f"{name} contains a NUL character", name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "invalid_encoding", f"{name} is not valid Unicode text", name) from None
 
 
 @bp.errorhandler(ApiError)
@@ -59,7 +85,7 @@ def _json_body() -> dict:
         raise ApiError(400, "invalid_encoding", "the body must be UTF-8") from None
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise ApiError(400, "invalid_json", "the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
@@ -76,6 +102,10 @@ def create_ticket():
             continue  # unknown fields are ignored so partners can send more
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ApiError(400, "wrong_type", f"{name} must be {'text' if expected is str else 'a number'}", name)
+        if isinstance(value, str):
+            _check_text(name, value)
+        if expected is int and not 0 < value <= MAX_ROW_ID:
+            raise ApiError(400, "out_of_range", f"{name} is not an id we issued", name)
     if "text" not in body or body["text"] is None:
         raise ApiError(400, "missing_text", "text is required", "text")
     args = {k: body[k] for k in TICKET_FIELDS if body.get(k) is not None}
@@ -83,10 +113,15 @@ def create_ticket():
     if args["channel"] not in API_CHANNELS:
         raise ApiError(400, "invalid_input", f"channel must be one of {', '.join(API_CHANNELS)}", "channel")
     svc = services()
+    confidence = body.get("group_confidence")
+    if confidence is not None and not 0 <= confidence <= 1:
+        raise ApiError(400, "out_of_range", "group_confidence must be between 0 and 1", "group_confidence")
     if body.get("group") is not None and not args.get("service_code"):
         args["classification"] = _group_hint(svc, args["text"], body["group"], body.get("group_confidence", 1.0))
     req = IntakeRequest(**args, actor=f"api:{args['channel']}")
     with svc.session() as s:
+        if req.conversation_id is not None and s.get(Conversation, req.conversation_id) is None:
+            raise ApiError(400, "unknown_conversation", "no conversation has that id", "conversation_id")
         ticket, created = open_ticket(s, req, now=utcnow(), core=svc.core)
         payload = ticket_json(s, ticket, svc.config.app.timezone)
     # The transaction has committed: only now is the reference told.
@@ -110,10 +145,12 @@ def list_tickets():
     per_page = _int_arg("per_page", cfg.page_size, 1, cfg.max_page_size)
     query = select(Ticket).order_by(Ticket.opened_at.desc(), Ticket.id.desc())
     phone = request.args.get("phone")
+    chat_id = request.args.get("chat_id")
+    if phone and chat_id:
+        raise ApiError(400, "conflicting_filters", "filter by phone or by chat_id, not both", "chat_id")
     if phone:
         query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(
             Citizen.phone == normalize_phone(phone, svc.config.phone.default_region))
-    chat_id = request.args.get("chat_id")
     if chat_id:
         query = query.join(Citizen, Ticket.citizen_id == Citizen.id).where(Citizen.chat_id == chat_id)
     status = request.args.get("status")
@@ -129,6 +166,18 @@ def list_tickets():
         items = [ticket_json(s, t, svc.config.app.timezone) for t in rows[:per_page]]
     return jsonify({"tickets": items, "page": page, "per_page": per_page,
                     "next_page": page + 1 if len(rows) > per_page else None})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of /api/v1 and the chat API (api/openapi.yaml)."""
+    return jsonify(openapi_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    """api/openapi.yaml, read once."""
+    return yaml.safe_load(OPENAPI_FILE.read_text(encoding="utf-8"))
 
 
 def _group_hint(svc, text: str, group: str, confidence: float):
@@ -167,4 +216,7 @@ def _datetime_arg(name: str, raw: str) -> datetime:
             raise ApiError(400, "wrong_type", f"{name} must be an ISO 8601 date or time", name) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value
+    try:
+        return value.astimezone(timezone.utc)  # 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+    except OverflowError:
+        raise ApiError(400, "out_of_range", f"{name} is outside the years we can compare", name) from None

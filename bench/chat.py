@@ -45,7 +45,7 @@ def main() -> None:
     server, app_url = serve(lambda environ, start: holder["app"](environ, start))
     stack = start_bot(logs, api_url=app_url, api_token=BENCH_TOKEN)
     try:
-        with fresh_services("sqlite", **{"rasa.url": stack.url, "rasa.timeout_s": 30}) as svc:
+        with fresh_services("sqlite", **{"rasa.url": stack.url, "rasa.timeout_s": 30, "rasa.token": stack.token}) as svc:
             holder["app"] = create_app(svc.config, services=svc)
             via_app, via_rasa = [], []
             for i in range(args.conversations + 1):

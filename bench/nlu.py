@@ -62,9 +62,10 @@ def rasa_groups(sets, taxonomy) -> dict[str, float]:
     from bot.tools.servers import start_bot
     from bench.rasa_peer import RasaClassifier
     from hotline.contact.rasa import RasaClient
+    from hotline.wiring import rasa_http
     stack = start_bot(Path(tempfile.mkdtemp(prefix="bench-nlu-")), with_actions=False)
     try:
-        model = RasaClassifier(RasaClient(stack.url, timeout_s=30), taxonomy)
+        model = RasaClassifier(RasaClient(stack.url, timeout_s=30, http=rasa_http(stack.token)), taxonomy)
         return {name: evaluate(model.classify, rows, taxonomy).groups.accuracy for name, rows in sets.items()}
     finally:
         stack.stop()

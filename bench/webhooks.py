@@ -1,6 +1,6 @@
 """Twilio webhook throughput: signed SMS webhooks that open tickets vs a constant-TwiML endpoint, same gunicorn.
 
-gunicorn runs the app with the Procfile's production settings (2 workers x 4 threads, HOTLINE_MODE=production)
+gunicorn runs the app with the Procfile's production settings (its worker and request buffer, HOTLINE_MODE=production)
 on a fresh database; wrk, in its own process, loads it from 127.0.0.1 with 16 connections:
   1. the ceiling: POST /bench/constant-twiml, a constant <Response> from the same app (no database);
   2. the real thing: POST /twilio/sms, each request a new MessageSid, signed, filing a ticket and replying.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -30,7 +31,7 @@ from hotline.config import PROJECT_ROOT
 from ivr.signature import sign
 
 PUBLIC = "https://hotline.bench.example.org"
-TOKEN = "bench-twilio-auth-token"
+TOKEN = "bench-twilio-auth-token-0123456789abcdef"
 CONNECTIONS = 16
 TARGET_RATIO, TARGET_RPS, TARGET_P99_MS = 0.2, 1000.0, 50.0
 CONSTANT = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
@@ -100,13 +101,16 @@ def procfile_web() -> str:
 def start_gunicorn(database_url: str, port: int, log: Path) -> subprocess.Popen:
     """The Procfile's web process, pointed at the bench app (the real app plus the constant endpoint)."""
     argv = shlex.split(procfile_web().replace("$PORT", str(port)))
-    argv[-1] = "bench.webhooks:bench_app()"
+    # The Procfile serves webserver:create_asgi_app() (the request buffer); the bench app goes behind the same one.
+    argv[-1] = "bench.webhooks:bench_asgi_app()" if argv[-1].startswith("webserver:") else "bench.webhooks:bench_app()"
     # Access logs go to a file, as in production behind a log collector; the terminal is not the bottleneck.
     if "--access-logfile" in argv:
         argv[argv.index("--access-logfile") + 1] = str(log)
-    env = {**os.environ, "HOTLINE_MODE": "production", "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
-           "HOTLINE_API_TOKEN": "bench-api-token", "PUBLIC_BASE_URL": PUBLIC, "TWILIO_AUTH_TOKEN": TOKEN,
-           "TWILIO_ACCOUNT_SID": "", "TWILIO_PHONE_NUMBER": "", "RASA_URL": ""}
+    # Production refuses weak secrets and per-process rate limits: random ones, and the machine's Redis.
+    env = {**os.environ, "HOTLINE_MODE": "production", "DATABASE_URL": database_url,
+           "SECRET_KEY": secrets.token_hex(32), "HOTLINE_API_TOKEN": secrets.token_hex(20), "PUBLIC_BASE_URL": PUBLIC,
+           "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": "", "TWILIO_PHONE_NUMBER": "", "RASA_URL": "",
+           "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0"}
     proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "ab"),
                             start_new_session=True)
     deadline = time.monotonic() + 60
@@ -135,6 +139,12 @@ def bench_app():
         return Response(CONSTANT, mimetype="text/xml")
 
     return app
+
+
+def bench_asgi_app():
+    """bench_app() behind the web process's request buffer, as the Procfile serves the real app."""
+    from webserver import BufferedWSGI
+    return BufferedWSGI(bench_app())
 
 
 def wrk(url: str, seconds: int, threads: int, script: Path, bodies: Path | None) -> dict:

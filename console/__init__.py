@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     """Register the console: login manager, CSRF for console forms, routes and CLI commands."""
     from console import (auth, chat, cli, inbox, knowledge_views, outbox_views, tickets_views,  # noqa: F401 (routes)
                          users_views)
-    from console.web import csrf, login_manager, register_template_helpers
+    from console.web import csrf, login_manager, register_template_helpers, touch_session
 
     # CSRF is checked by the console itself (bp.before_request); Twilio webhooks, the chat API and the
     # JSON API have their own authentication and must not be asked for a form token.
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.after_request(touch_session)  # every page under /console, the assessment pages included
     register_template_helpers(app)
     app.register_blueprint(bp)
     cli.register(app)

@@ -9,7 +9,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from hotline.store.models import Ticket, Whistle
+from hotline.store.models import Conversation, OutboundMessage, Ticket, Whistle
 
 AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN = "agent", "handler", "department", "supervisor", "admin"
 ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN)
@@ -42,7 +42,8 @@ class ConsoleUser:
     unit_type: str | None
     unit_code: str | None
     active: bool
-    session_token: str
+    session_token: str  # the random token of this sign-in's row in console_sessions
+    totp: bool = False  # a second factor is enrolled
 
     is_authenticated = True
     is_anonymous = False
@@ -53,7 +54,7 @@ class ConsoleUser:
         return self.active
 
     def get_id(self) -> str:
-        """Id plus a fragment of the password hash: a password change ends every old session."""
+        """Id plus the session's token: the loader checks the row, so sign-out or a new password ends it."""
         return f"{self.id}:{self.session_token}"
 
     @property
@@ -105,6 +106,28 @@ def ticket_scope(user: ConsoleUser) -> ColumnElement[bool]:
     if user.role == DEPARTMENT:
         return Ticket.id.in_(whistled_ticket_ids(user.unit_code))
     return false()
+
+
+def is_district_bound(user: ConsoleUser) -> bool:
+    """A supervisor limited to one district (its pages show nothing of the others)."""
+    return user.role == SUPERVISOR and user.unit_type == "district" and bool(user.unit_code)
+
+
+def outbox_scope(user: ConsoleUser) -> ColumnElement[bool]:
+    """The outbound messages this user may see: a district supervisor only those of its district's tickets."""
+    if is_district_bound(user):
+        return OutboundMessage.ticket_id.in_(select(Ticket.id).where(ticket_scope(user)))
+    return true()
+
+
+def chat_scope(user: ConsoleUser) -> ColumnElement[bool]:
+    """The web chats this user may see or take: a district supervisor only chats that filed one of its tickets.
+
+    A chat with no ticket yet has no place: it belongs to the city desk (agents and city supervisors).
+    """
+    if is_district_bound(user):
+        return Conversation.ticket_id.in_(select(Ticket.id).where(ticket_scope(user)))
+    return true()
 
 
 def holds(user: ConsoleUser, ticket: Ticket) -> bool:

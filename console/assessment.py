@@ -66,7 +66,10 @@ def _month() -> str:
     cfg = services().config.assessment
     month = request.args.get("month") or kpis.add_months(kpis.month_of(now(), cfg.timezone), -1)
     try:
+        # The pages also show the month after and the twelve before: all of them must be months we know.
         kpis.parse_month(month)
+        kpis.parse_month(kpis.add_months(month, 1))
+        kpis.parse_month(kpis.add_months(month, -12))
     except ValueError:
         abort(400)
     return month

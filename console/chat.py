@@ -5,7 +5,7 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from console import bp, queries
-from console.access import CHAT_ROLES, SUPERVISOR, roles_required
+from console.access import CHAT_ROLES, SUPERVISOR, chat_scope, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
 from console.web import done, fail
 from webapp import now, services
@@ -13,14 +13,17 @@ from hotline.work import triage
 from hotline.errors import HotlineError
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import Citizen, Conversation
+from sqlalchemy import select
 
 def _message_json(m, fmt):
     return {"id": m.id, "direction": m.direction, "sender": m.sender, "body": m.body, "at": fmt(m.created_at, "%H:%M:%S")}
 
 
 def _web_conversation(s, conversation_id: int) -> Conversation:
-    conv = s.get(Conversation, conversation_id)
-    if conv is None or conv.channel != "web":
+    """The web chat if the user may see it (404 otherwise, so ids are not confirmed)."""
+    conv = s.scalars(select(Conversation).where(Conversation.id == conversation_id, Conversation.channel == "web",
+                                                chat_scope(current_user))).first()
+    if conv is None:
         abort(404)
     return conv
 
@@ -30,7 +33,7 @@ def _web_conversation(s, conversation_id: int) -> Conversation:
 def chats():
     """Chats waiting for an agent, and the ones agents hold."""
     with services().session() as s:
-        rows = queries.handed_off_chats(s)
+        rows = queries.handed_off_chats(s, current_user)
     return render_template("console/chats.html", rows=rows, action=ActionForm())
 
 
@@ -75,7 +78,7 @@ def chat_messages(conversation_id: int):
     from flask import current_app
     fmt = current_app.jinja_env.filters["localtime"]
     try:
-        after = max(0, int(request.args.get("after", "0")))
+        after = min(max(0, int(request.args.get("after", "0"))), 2**31 - 1)  # a message id, however odd
     except ValueError:
         after = 0
     with services().session() as s:

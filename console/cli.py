@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from console.access import ROLES
-from console.users import create_user, set_password
+from console.users import create_user
 from hotline.store.db import utcnow
 from hotline.errors import HotlineError
 from hotline.store.models import Ticket, User
@@ -53,11 +53,11 @@ def register(app: Flask) -> None:
                 if user is None:
                     create_user(s, username=username, password=password, role=role, unit_type=unit_type,
                                 unit_code=unit_code, display_name=name, now=now)
-                elif user.role == role:
-                    set_password(user, password)  # demo accounts always have their printed password
-                    user.active = True
                 else:
-                    continue  # a real account took the name: leave it alone
+                    # Never reset an existing account's password: it may be a real one by now.
+                    lines.append(f"    {user.role:<11} {username:<11} {'(exists: password unchanged)':<22} "
+                                 f"{user.unit_code or ''}")
+                    continue
                 lines.append(f"    {role:<11} {username:<11} {password:<22} {unit_code or ''}")
             has_tickets = s.scalar(select(func.count()).select_from(Ticket)) > 0
             if not has_tickets:

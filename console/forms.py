@@ -110,3 +110,10 @@ class UserEditForm(FlaskForm):
     unit = SelectField("Unit", validators=[Optional()], validate_choice=False)
     active = BooleanField("Active")
     password = PasswordField("New password", validators=[Optional(), Length(min=10, max=256)])
+    reset_totp = BooleanField("Reset the second factor (admins)")
+
+
+class TotpForm(FlaskForm):
+    """A six-digit code from the authenticator app."""
+
+    code = StringField("Code", validators=[DataRequired(), Length(min=6, max=8)])

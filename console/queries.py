@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from console.access import ConsoleUser, notification_audiences, ticket_scope
+from console.access import ConsoleUser, chat_scope, notification_audiences, outbox_scope, ticket_scope
 from hotline.work import intake
 from hotline.store.models import (OPEN_STATUSES, Citizen, Conversation, Deadline, Department, District,
                             Message, Notification, OutboundMessage, ServiceCode, Ticket, Township,
@@ -258,8 +258,8 @@ def notification_for(session: Session, user: ConsoleUser, notification_id: int) 
                                                       _audience_clause(user))).first()
 
 
-def handed_off_chats(session: Session):
-    """Web chats the bot handed to a human, and ones agents hold, with the citizen's last words."""
+def handed_off_chats(session: Session, user: ConsoleUser):
+    """Web chats the bot handed to a human, and ones agents hold, with the citizen's last words (in the user's scope)."""
     last = (select(Message.conversation_id, func.max(Message.id).label("last_id"))
             .group_by(Message.conversation_id).subquery())
     return session.execute(
@@ -267,7 +267,7 @@ def handed_off_chats(session: Session):
         .outerjoin(last, last.c.conversation_id == Conversation.id)
         .outerjoin(Message, Message.id == last.c.last_id)
         .outerjoin(User, User.id == Conversation.agent_id)
-        .where(Conversation.status == "handed_off")
+        .where(Conversation.status == "handed_off", chat_scope(user))
         .order_by(Conversation.agent_id.is_not(None), Conversation.updated_at)
         .limit(200)).all()
 
@@ -278,10 +278,11 @@ def chat_messages(session: Session, conversation_id: int, after: int = 0, limit:
                                 .order_by(Message.id).limit(limit)))
 
 
-def outbox(session: Session, *, limit: int = 200):
-    """The newest outbound messages with their ticket reference."""
+def outbox(session: Session, user: ConsoleUser, *, limit: int = 200):
+    """The newest outbound messages the user may see, with their ticket reference."""
     return session.execute(select(OutboundMessage, Ticket.reference)
                            .outerjoin(Ticket, Ticket.id == OutboundMessage.ticket_id)
+                           .where(outbox_scope(user))
                            .order_by(OutboundMessage.id.desc()).limit(limit)).all()
 
 

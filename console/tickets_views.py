@@ -298,7 +298,8 @@ def merge(ticket_id: int):
     ref = (request.form.get("master") or "").strip().upper()
 
     def work(s, t):
-        master = s.scalars(select(Ticket).where(Ticket.reference == ref)).first()
+        # The master must be a ticket the user may see: a district supervisor merges inside its district only.
+        master = s.scalars(select(Ticket).where(Ticket.reference == ref, ticket_scope(current_user))).first()
         if master is None:
             raise InvalidInput(f"no ticket {ref}", field="master")
         tickets.merge(s, t, master, actor=current_user.actor, now=now())

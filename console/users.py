@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from console.access import ADMIN, AGENT, DEPARTMENT, HANDLER, ROLES, SUPERVISOR
+from console import passwords, sessions
+from console.access import ADMIN, AGENT, DEPARTMENT, HANDLER, ROLES, SUPERVISOR, ConsoleUser
 from hotline.errors import InvalidInput
 from hotline.store.models import Department, District, Township, User
+
+# Roles a supervisor may manage; supervisors and admins are an admin's job.
+LOWER_ROLES = (AGENT, HANDLER, DEPARTMENT)
 
 MIN_PASSWORD = 10
 # A hash to compare against when the username is unknown, so both paths cost the same time.
@@ -39,10 +43,60 @@ def check_unit(session: Session, role: str, unit_type: str | None, unit_code: st
     return unit_type, unit_code
 
 
-def check_password_rules(password: str) -> None:
-    """Long enough to resist guessing (rate limiting does the rest)."""
-    if not password or len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"passwords have at least {MIN_PASSWORD} characters", field="password")
+def unit_district(session: Session, unit_type: str | None, unit_code: str | None) -> str | None:
+    """The district a unit lies in (a township's, a district government's); None for city-wide units."""
+    if not unit_code:
+        return None
+    if unit_type == "district":
+        return unit_code
+    if unit_type == "township":
+        return session.scalar(select(Township.district_code).where(Township.code == unit_code))
+    if unit_type == "department":
+        return session.scalar(select(Department.district_code).where(Department.code == unit_code))
+    return None
+
+
+def district_of(actor: ConsoleUser) -> str | None:
+    """The district a district supervisor is limited to; None for a city-wide one."""
+    return actor.unit_code if actor.role == SUPERVISOR and actor.unit_type == "district" else None
+
+
+def may_manage(session: Session, actor: ConsoleUser, role: str, unit_type: str | None, unit_code: str | None) -> bool:
+    """Whether `actor` may create, or hold under its care, an account with this role and unit.
+
+    Admins manage everyone. A supervisor manages only the lower roles, and a district supervisor only
+    inside its district: never an intake agent (who sees every district), never a city-wide department.
+    """
+    if actor.role == ADMIN:
+        return True
+    if actor.role != SUPERVISOR or role not in LOWER_ROLES:
+        return False
+    district = district_of(actor)
+    if district is None:
+        return True
+    return role != AGENT and unit_district(session, unit_type, unit_code) == district
+
+
+def managed_users_clause(actor: ConsoleUser):
+    """The users `actor` may see on the Users page, as a WHERE clause (itself always included)."""
+    if actor.role == ADMIN:
+        return true()
+    if actor.role != SUPERVISOR:
+        return User.id == actor.id
+    district = district_of(actor)
+    if district is None:
+        return or_(User.id == actor.id, User.role.in_(LOWER_ROLES))
+    in_district = or_(
+        and_(User.unit_type == "township",
+             User.unit_code.in_(select(Township.code).where(Township.district_code == district))),
+        and_(User.unit_type == "department",
+             User.unit_code.in_(select(Department.code).where(Department.district_code == district))))
+    return or_(User.id == actor.id, and_(User.role.in_((HANDLER, DEPARTMENT)), in_district))
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """Long enough, not common, not trivial, not the username (rate limiting and TOTP do the rest)."""
+    passwords.check(password, username=username, min_chars=MIN_PASSWORD)
 
 
 def create_user(session: Session, *, username: str, password: str, role: str, now: datetime,
@@ -53,7 +107,7 @@ def create_user(session: Session, *, username: str, password: str, role: str, no
         raise InvalidInput("a username has 1-64 characters", field="username")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise InvalidInput(f"the username {username!r} is taken", field="username")
-    check_password_rules(password)
+    check_password_rules(password, username)
     unit_type, unit_code = check_unit(session, role, unit_type, unit_code)
     user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name.strip(),
                 role=role, unit_type=unit_type, unit_code=unit_code, active=True, created_at=now)
@@ -62,10 +116,11 @@ def create_user(session: Session, *, username: str, password: str, role: str, no
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Replace the password; the old sessions end because the session token changes with the hash."""
-    check_password_rules(password)
+def set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+    """Replace the password and end every open session of the user (a thief's copied cookie included)."""
+    check_password_rules(password, user.username)
     user.password_hash = generate_password_hash(password)
+    sessions.end_all(session, user.id, now=now, reason="password")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -5,10 +5,10 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from console import bp
-from console.access import ADMIN, USER_ROLES, roles_required
+from console import bp, sessions
+from console.access import ADMIN, SUPERVISOR, USER_ROLES, roles_required
 from console.forms import UserEditForm, UserForm, options
-from console.users import check_unit, create_user, set_password
+from console.users import check_unit, create_user, district_of, managed_users_clause, may_manage, set_password
 from console.web import done, fail
 from webapp import now, services
 from hotline.errors import HotlineError, InvalidInput
@@ -16,6 +16,17 @@ from hotline.store.models import Department, District, ServiceCode, Township, Us
 
 
 def _unit_choices(s):
+    district = district_of(current_user)
+    if district is not None:
+        # A district supervisor only ever places accounts in its own district's units.
+        towns = [(f"township:{c}", n) for c, n in s.execute(
+            select(Township.code, Township.name).where(Township.district_code == district).order_by(Township.code))]
+        depts = [(f"department:{c}", f"{n} ({c})") for c, n in s.execute(
+            select(Department.code, Department.name_zh).where(Department.district_code == district)
+            .order_by(Department.code))]
+        own = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(
+            select(District.code, District.name).where(District.code == district))]
+        return own + towns + depts  # its own district only so that it can keep it when editing itself
     districts = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(select(District.code, District.name)
                                                                             .order_by(District.code)).all()]
     from console.tickets_views import _units
@@ -37,8 +48,12 @@ def users():
         form.unit.choices = options(_unit_choices(s))
         if form.validate_on_submit():
             unit_type, unit_code = _split_unit(form.unit.data)
-            if form.role.data == ADMIN and current_user.role != ADMIN:
-                abort(403)  # only an admin makes another admin
+            try:
+                unit_type, unit_code = check_unit(s, form.role.data, unit_type, unit_code)
+            except HotlineError as exc:
+                return fail(exc, url_for("console.users"))
+            if not may_manage(s, current_user, form.role.data, unit_type, unit_code):
+                abort(403)  # supervisors make only lower roles, a district supervisor only in its district
             try:
                 with s.begin_nested():
                     create_user(s, username=form.username.data, password=form.password.data, role=form.role.data,
@@ -48,7 +63,8 @@ def users():
             except HotlineError as exc:
                 return fail(exc, url_for("console.users"))
             return done(f"User {form.username.data} created.", url_for("console.users"))
-        rows = s.scalars(select(User).order_by(User.role, User.username)).all()
+        rows = s.scalars(select(User).where(managed_users_clause(current_user))
+                         .order_by(User.role, User.username)).all()
     status = 400 if request.method == "POST" else 200
     return render_template("console/users.html", rows=rows, form=form), status
 
@@ -61,24 +77,31 @@ def user_edit(user_id: int):
         user = s.get(User, user_id)
         if user is None:
             abort(404)
-        if user.role == ADMIN and current_user.role != ADMIN:
-            abort(403)
+        myself = user.id == current_user.id
+        if not myself and not may_manage(s, current_user, user.role, user.unit_type, user.unit_code):
+            abort(403)  # a peer, a superior, or someone outside the supervisor's district
         form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
         form.unit.choices = options(_unit_choices(s))
         if request.method == "GET":
             form.unit.data = f"{user.unit_type}:{user.unit_code}" if user.unit_code else ""
         if form.validate_on_submit():
-            if form.role.data == ADMIN and current_user.role != ADMIN:
-                abort(403)
             try:
-                if user.id == current_user.id and (form.role.data != user.role or not form.active.data):
+                if myself and (form.role.data != user.role or not form.active.data):
                     raise InvalidInput("you cannot demote or deactivate yourself", field="role")
                 unit_type, unit_code = check_unit(s, form.role.data, *_split_unit(form.unit.data))
+                if myself and current_user.role != ADMIN and (unit_type, unit_code) != (user.unit_type, user.unit_code):
+                    abort(403)  # nobody widens (or moves) their own scope; an admin does
+                if not myself and not may_manage(s, current_user, form.role.data, unit_type, unit_code):
+                    abort(403)
                 user.role, user.unit_type, user.unit_code = form.role.data, unit_type, unit_code
                 user.display_name = form.display_name.data or ""
+                if user.active and not form.active.data:
+                    sessions.end_all(s, user.id, now=now(), reason="deactivated")
                 user.active = bool(form.active.data)
                 if form.password.data:
-                    set_password(user, form.password.data)
+                    set_password(s, user, form.password.data, now=now())
+                if form.reset_totp.data and current_user.role == ADMIN and not myself:
+                    user.totp_secret, user.totp_last_step = None, None  # the user enrols again at next sign-in
                 s.commit()
             except HotlineError as exc:
                 s.rollback()

@@ -1,17 +1,20 @@
 """Console plumbing shared by its views: services, the clock, CSRF, Flask-Login and template helpers."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from console import bp
+from console import bp, sessions
 from console.access import ROLE_LABELS, ConsoleUser, nav_for
 from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
 from hotline.store.models import User
-from hotline.privacy import mask_phone
-from webapp import services, services_of
+from hotline.privacy import mask_phone, redact_phones
+from webapp import now, services, services_of
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -20,23 +23,43 @@ login_manager.login_message = "Please sign in to use the console."
 login_manager.session_protection = "strong"
 
 
-def to_console_user(user: User) -> ConsoleUser:
-    """A detached snapshot of the user row for Flask-Login."""
+def to_console_user(user: User, session_token: str) -> ConsoleUser:
+    """A detached snapshot of the user row for Flask-Login, tied to one session row."""
     return ConsoleUser(id=user.id, username=user.username, display_name=user.display_name or user.username,
                        role=user.role, unit_type=user.unit_type, unit_code=user.unit_code, active=user.active,
-                       session_token=user.password_hash[-12:])
+                       session_token=session_token, totp=bool(user.totp_secret))
+
+
+# Pages that poll on their own (unread count, inbox, chat): they do not count as the person being active,
+# so a console tab left open still signs out after the idle timeout.
+POLLS = frozenset({"console.inbox_count", "console.inbox_feed", "console.chat_messages"})
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
     ident, _, token = user_id.partition(":")
-    if not ident.isdigit():
+    if not ident.isdigit() or len(ident) > 12:
         return None
+    cfg = services().config.auth
+    moment = now()
     with services().read_session() as s:
-        row = s.get(User, int(ident))
-        if row is None or not row.active or row.password_hash[-12:] != token:
+        found = sessions.find_live(s, int(ident), token, now=moment, idle=timedelta(minutes=cfg.idle_timeout_minutes),
+                                   longest=timedelta(hours=cfg.max_session_hours))
+        if found is None:
             return None
-        return to_console_user(row)
+        row, live = found
+        if request.endpoint not in POLLS and sessions.needs_touch(live, moment):
+            g.console_session_touch = live.id  # written after the view, outside its transaction
+        return to_console_user(row, token)
+
+
+def touch_session(response):
+    """After the request: record the activity the loader saw (at most once a minute per session)."""
+    session_id = g.pop("console_session_touch", None)
+    if session_id is not None:
+        with services().session() as s:
+            sessions.touch(s, session_id, now=now())
+    return response
 
 
 @bp.before_request
@@ -44,6 +67,27 @@ def _protect_forms():
     # Every state-changing console request carries the CSRF token (forms as a field, fetch() as a header).
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+
+
+@bp.before_request
+def _refuse_unreadable_text():
+    # PostgreSQL refuses NUL in text and a lone surrogate cannot be stored at all: say so, do not fail later.
+    values = [*request.args.values(), *(request.form.values() if request.form else ())]
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            values += [v for v in body.values() if isinstance(v, str)]
+    for value in values:
+        if "\x00" in value or not _encodable(value):
+            abort(400, "The request contains a character the console cannot store (NUL or a broken character).")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @bp.after_request
@@ -66,6 +110,13 @@ def _csrf_error(exc: CSRFError):
     return render_template("console/error.html", title="Form expired",
                            message="This form expired or was sent from elsewhere. Go back, reload the page "
                                    "and try again."), 400
+
+
+@bp.errorhandler(400)
+def _bad_request(exc):
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"error": {"code": "bad_request", "message": exc.description}}, 400
+    return render_template("console/error.html", title="Not understood", message=exc.description), 400
 
 
 @bp.errorhandler(403)
@@ -92,12 +143,26 @@ def done(message: str, target: str):
     return redirect(target, code=303)
 
 
+def is_console_path(target: str) -> bool:
+    """A path inside the console: no scheme, no host, no control characters or backslashes.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example";
+    a CR/LF would also break the Location header. Anything of the sort is refused, not cleaned.
+    """
+    if not target or len(target) > 2000 or "\\" in target:
+        return False
+    if any(ord(ch) < 0x21 or 0x7F <= ord(ch) < 0xA0 for ch in target):
+        return False
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return False
+    return parts.path == "/console" or parts.path.startswith("/console/")
+
+
 def safe_next(default: str) -> str:
-    """The `next` target if it stays on this site, else the default."""
+    """The `next` target if it is a console page, else the default."""
     target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return target if is_console_path(target) else default
 
 
 def register_template_helpers(app) -> None:
@@ -111,6 +176,11 @@ def register_template_helpers(app) -> None:
     @app.template_filter("masked")
     def _masked(phone):
         return mask_phone(phone)
+
+    @app.template_filter("redacted")
+    def _redacted(text):
+        # Free text (transcripts, notes) for roles that do not call citizens: every phone-like run masked.
+        return redact_phones(text or "")
 
     @app.template_filter("duration")
     def _duration(delta):

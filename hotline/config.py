@@ -10,6 +10,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -30,6 +31,46 @@ class AppConfig:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Asia/Shanghai"
     default_lang: str = "zh"
+    trusted_proxies: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigError("app.trusted_proxies: the number of proxies in front of the app, 0 to 5")
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """Console sign-in: sessions, attempt limits, passwords and the second factor."""
+
+    idle_timeout_minutes: float = 30.0
+    max_session_hours: float = 12.0
+    login_limit_per_user_address: str = "5 per 15 minutes"
+    login_limit_per_address: str = "20 per 15 minutes"
+    login_limit_per_user: str = "30 per hour"
+    require_totp: bool = False
+    totp_issuer: str = "12345 Hotline"
+
+    def __post_init__(self) -> None:
+        if self.idle_timeout_minutes <= 0 or self.max_session_hours <= 0:
+            raise ConfigError("auth: idle_timeout_minutes and max_session_hours must be positive")
+        from limits import parse  # the notation Flask-Limiter reads
+        for name in ("login_limit_per_user_address", "login_limit_per_address", "login_limit_per_user"):
+            try:
+                parse(getattr(self, name))
+            except ValueError as exc:
+                raise ConfigError(f"auth.{name}: expected e.g. '5 per 15 minutes', got {getattr(self, name)!r}") from exc
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    """Where rate-limit counters live: memory (one process, development) or Redis (every process and host)."""
+
+    storage_url: str = "memory://"
+    key_prefix: str = "hotline"
+
+    def __post_init__(self) -> None:
+        if not self.storage_url.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+            raise ConfigError(f"ratelimit.storage_url: memory:// or redis://host:port/db, got {self.storage_url!r}")
 
 
 @dataclass(frozen=True)
@@ -95,6 +136,7 @@ class RasaConfig:
 
     url: str = ""
     timeout_s: float = 3.0
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -364,6 +406,8 @@ class Config:
     """Every setting of the hotline."""
 
     app: AppConfig = field(default_factory=AppConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    ratelimit: RateLimitConfig = field(default_factory=RateLimitConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     phone: PhoneConfig = field(default_factory=PhoneConfig)
@@ -406,10 +450,15 @@ ENV_OVERRIDES: dict[str, str] = {
     "RASA_URL": "rasa.url",
     "HOTLINE_NLU_MODEL": "nlu.model_path",
     "HOTLINE_KNOWLEDGE": "knowledge.path",
+    "RASA_TOKEN": "rasa.token",
+    "RATELIMIT_STORAGE_URL": "ratelimit.storage_url",
+    "TRUSTED_PROXIES": "app.trusted_proxies",
 }
 
 # Secrets that production refuses to start without.
-REQUIRED_IN_PRODUCTION = ("app.secret_key", "api.token", "app.public_base_url")
+REQUIRED_IN_PRODUCTION = ("app.secret_key", "api.token", "app.public_base_url", "twilio.auth_token")
+# Shortest secret production accepts (a random 32-byte hex key has 64 characters; Twilio's token has 32).
+MIN_SECRET_CHARS = {"app.secret_key": 32, "api.token": 32, "twilio.auth_token": 32, "rasa.token": 32}
 
 TIME_LIMIT_CLASSES = ("emergency", "livelihood", "general", "complex")
 
@@ -548,8 +597,33 @@ def _check(config: Config) -> None:
     if config.api.token and config.api.token in o311.partners.values():
         raise ConfigError("open311.partners: a partner token equals api.token; give each partner its own")
     if config.is_production:
-        for dotted in REQUIRED_IN_PRODUCTION:
-            section, _, key = dotted.partition(".")
-            if not getattr(getattr(config, section), key):
-                env = next((v for v, d in ENV_OVERRIDES.items() if d == dotted), dotted)
-                raise ConfigError(f"{dotted}: required in production (set {env})")
+        _check_production(config)
+
+
+def _env_name(dotted: str) -> str:
+    return next((v for v, d in ENV_OVERRIDES.items() if d == dotted), dotted)
+
+
+def _check_production(config: Config) -> None:
+    """Production refuses missing or weak secrets, a non-https public URL and per-process rate limits."""
+    def value(dotted: str) -> str:
+        section, _, key = dotted.partition(".")
+        return getattr(getattr(config, section), key)
+
+    required = REQUIRED_IN_PRODUCTION + (("rasa.token",) if config.rasa.url else ())
+    for dotted in required:
+        if not value(dotted):
+            raise ConfigError(f"{dotted}: required in production (set {_env_name(dotted)})")
+    for dotted, shortest in MIN_SECRET_CHARS.items():
+        secret = value(dotted)
+        if secret and (len(secret) < shortest or len(set(secret)) < 8):
+            raise ConfigError(f"{dotted}: too weak for production: at least {shortest} random characters "
+                              f"(set {_env_name(dotted)}, e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    url = config.app.public_base_url
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.hostname in ("127.0.0.1", "localhost"):
+        raise ConfigError(f"app.public_base_url: production needs the public https:// URL Twilio calls, got {url!r} "
+                          f"(set PUBLIC_BASE_URL)")
+    if config.ratelimit.storage_url.startswith("memory://"):
+        raise ConfigError("ratelimit.storage_url: production needs a shared store so limits hold across processes "
+                          "and hosts (set RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0)")

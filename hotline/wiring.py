@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
+import requests
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,6 +102,22 @@ class Services:
 
 def build_services(config: Config, webhooks: WebhookUrls) -> Services:
     """Everything an entrypoint needs, built once at start-up; the entrypoint names the channel's webhooks."""
+def rasa_http(token: str) -> requests.Session:
+    """HTTP for the Rasa client: every request carries ?token= (Rasa is served with --auth-token)."""
+    http = requests.Session()
+    if token:
+        http.params = {"token": token}  # requests merges these into every request's query string
+    return http
+
+
+def make_rasa_client(core: Core) -> RasaClient | None:
+    """The one Rasa client of a process when rasa.url is set, with the auth token."""
+    cfg = core.config.rasa
+    return RasaClient(cfg.url, cfg.timeout_s, http=rasa_http(cfg.token)) if cfg.url else None
+
+
+def build_services(config: Config, webhooks: WebhookUrls) -> Services:
+    """Everything an entrypoint needs, built once at start-up; the entrypoint names the channel's webhooks."""
     db = config.database
     engine = make_engine(db.url, echo=db.echo, pool_size=db.pool_size)
     core = build_core(config)
@@ -113,12 +130,6 @@ def build_services(config: Config, webhooks: WebhookUrls) -> Services:
     return Services(config=config, core=core, engine=engine, sessions=make_session_factory(engine),
                     telephony=telephony, dialogue=make_dialogue(core), webhooks=webhooks,
                     classifier=core.classifier)
-
-
-def make_rasa_client(core: Core) -> RasaClient | None:
-    """The Rasa client when rasa.url is set."""
-    cfg = core.config.rasa
-    return RasaClient(cfg.url, cfg.timeout_s) if cfg.url else None
 
 
 def make_dialogue(core: Core, client: RasaClient | None = None) -> Dialogue:

@@ -14,7 +14,7 @@ from hotline.clocks import callback_requests, followups
 from hotline.delivery import notices
 from hotline.store.models import RESOLVED, CallbackRequest, Ticket
 from ivr import statuses, twiml
-from ivr.web import require_signature, respond
+from ivr.web import refuse_unstorable, require_signature, respond
 from webapp import now, services
 
 log = logging.getLogger("hotline.ivr.followup")
@@ -22,9 +22,12 @@ log = logging.getLogger("hotline.ivr.followup")
 bp = Blueprint("ivr_followup", __name__, url_prefix="/twilio/voice")
 
 MAX_TRIES = 2  # a question is asked at most twice per call; silence after that ends the call politely
+# Row ids fit PostgreSQL's integer; anything else in the URL is not one of ours (answered, never raised).
+MAX_ROW_ID = 2**31 - 1
 
 
 bp.before_request(require_signature)  # the same check as every other Twilio webhook
+bp.before_request(refuse_unstorable)
 
 
 @bp.errorhandler(Exception)
@@ -62,7 +65,18 @@ def _survey_step(ticket: Ticket, question: str, path: str, lead: list[str], trie
                              num_digits=1))
 
 
-def _ticket(session, ticket_id: int) -> Ticket | None:
+def row_id(raw: str) -> int | None:
+    """The row id in a webhook URL, or None when it cannot be one (letters, 20 digits, zero)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
+def _ticket(session, raw_id: str) -> Ticket | None:
+    ticket_id = row_id(raw_id)
+    if ticket_id is None:
+        return None
     ticket = session.get(Ticket, ticket_id)
     return ticket if ticket is not None and ticket.status == RESOLVED else None
 
@@ -72,8 +86,8 @@ def _goodbye(lang: str, name: str = "voice_goodbye"):
     return respond(twiml.say(v, [notices.text(name, v.lang)], hangup=True))
 
 
-@bp.post("/followup/<int:ticket_id>")
-def survey(ticket_id: int):
+@bp.post("/followup/<ticket_id>")
+def survey(ticket_id: str):
     """The citizen picked up: introduce the call, ask whether the problem was solved."""
     with services().session() as s:
         ticket = _ticket(s, ticket_id)
@@ -83,8 +97,8 @@ def survey(ticket_id: int):
         return _survey_step(ticket, "voice_solved", f"/followup/{ticket_id}/solved?try=0", [intro], 0)
 
 
-@bp.post("/followup/<int:ticket_id>/solved")
-def survey_solved(ticket_id: int):
+@bp.post("/followup/<ticket_id>/solved")
+def survey_solved(ticket_id: str):
     """1 solved, 2 not: then the satisfaction question, carrying the first answer in the URL."""
     with services().session() as s:
         ticket = _ticket(s, ticket_id)
@@ -99,8 +113,8 @@ def survey_solved(ticket_id: int):
                             [], 0)
 
 
-@bp.post("/followup/<int:ticket_id>/satisfied")
-def survey_satisfied(ticket_id: int):
+@bp.post("/followup/<ticket_id>/satisfied")
+def survey_satisfied(ticket_id: str):
     """1 satisfied, 2 basically, 3 not: both answers are stored; "not solved" reopens the ticket."""
     solved = request.args.get("solved") == "1"
     with services().session() as s:
@@ -122,13 +136,18 @@ def survey_satisfied(ticket_id: int):
 # -- callbacks -------------------------------------------------------------------------------------------
 
 
-def _callback(session, cb_id: int) -> CallbackRequest | None:
-    cb = session.get(CallbackRequest, cb_id)
+def _callback_row(session, raw_id: str) -> CallbackRequest | None:
+    cb_id = row_id(raw_id)
+    return session.get(CallbackRequest, cb_id) if cb_id is not None else None
+
+
+def _callback(session, raw_id: str) -> CallbackRequest | None:
+    cb = _callback_row(session, raw_id)
     return cb if cb is not None and cb.status == callback_requests.CALLING else None
 
 
-@bp.post("/callback/<int:cb_id>/agent")
-def callback_agent(cb_id: int):
+@bp.post("/callback/<cb_id>/agent")
+def callback_agent(cb_id: str):
     """The on-duty agent answered: tell them who, then ring the citizen on the same call (<Dial>)."""
     cfg = services().config
     v = twiml.voice_for("zh", cfg)
@@ -141,8 +160,8 @@ def callback_agent(cb_id: int):
                                   action=_url(f"/callback/{cb_id}/result")))
 
 
-@bp.post("/callback/<int:cb_id>/citizen")
-def callback_citizen(cb_id: int):
+@bp.post("/callback/<cb_id>/citizen")
+def callback_citizen(cb_id: str):
     """No on-duty number: the citizen answered, and waits in the agents' queue (<Enqueue>)."""
     cfg = services().config
     with services().session() as s:
@@ -158,26 +177,26 @@ def callback_citizen(cb_id: int):
     return respond(r)
 
 
-@bp.post("/callback/<int:cb_id>/result")
-def callback_result(cb_id: int):
+@bp.post("/callback/<cb_id>/result")
+def callback_result(cb_id: str):
     """How the bridge ended: connected is done; otherwise the request is tried again after its delay."""
     dial, queue = request.form.get("DialCallStatus", ""), request.form.get("QueueResult", "")
     connected = statuses.connected(dial, queue)
     with services().session() as s:
-        cb = s.get(CallbackRequest, cb_id)
+        cb = _callback_row(s, cb_id)
         if cb is not None:
             callback_requests.record_outcome(s, cb, connected=connected, now=now(), config=services().config,
                                              reason=f"citizen leg: {dial or queue or 'unknown'}")
     return respond(twiml.say(twiml.voice_for("zh", services().config), [], hangup=True))
 
 
-@bp.post("/callback/<int:cb_id>/<leg>/status")
-def callback_status(cb_id: int, leg: str):
+@bp.post("/callback/<cb_id>/<leg>/status")
+def callback_status(cb_id: str, leg: str):
     """Status callback of the first leg: an agent (or citizen) who never picked up fails the attempt at once."""
     status = request.form.get("CallStatus", "")
     if leg in ("agent", "citizen") and statuses.not_answered(status):
         with services().session() as s:
-            cb = s.get(CallbackRequest, cb_id)
+            cb = _callback_row(s, cb_id)
             if cb is not None:
                 callback_requests.record_outcome(s, cb, connected=False, now=now(), config=services().config,
                                                  reason=f"{leg} leg: {status}")

@@ -46,9 +46,19 @@ def require_signature():
         abort(403)
 
 
+def refuse_unstorable():
+    """A signed request with NUL in a field (which Twilio never sends, and PostgreSQL cannot store): empty TwiML."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in v for v in values):
+        log.warning("ignored a Twilio request to %s with a NUL character in a field", request.path)
+        return respond(twiml.empty())
+    return None
+
+
 def guard(blueprint: Blueprint) -> Blueprint:
     """Every request of the blueprint signature-checked, every failure answered in TwiML."""
     blueprint.before_request(require_signature)
+    blueprint.before_request(refuse_unstorable)
     blueprint.register_error_handler(Exception, _channel_error)
     return blueprint
 

@@ -22,7 +22,7 @@ bp = Blueprint("webchat", __name__, static_folder="static", static_url_path="/ch
                template_folder="templates")
 
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
-MAX_MESSAGE_ID = 2**63 - 1
+MAX_MESSAGE_ID = 2**31 - 1  # PostgreSQL's integer ids
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 # Letters, digits or Chinese characters: a message of emoji and punctuation alone says nothing to classify.
 WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -34,6 +35,7 @@ class BotStack:
     actions_url: str | None
     procs: list
     logs: Path
+    token: str = ""  # Rasa's --auth-token: the HTTP API (parse, trackers, models) answers nobody without it
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -46,8 +48,9 @@ class BotStack:
 
 
 def start_bot(logs: Path, *, api_url: str | None = None, api_token: str = "", with_actions: bool = True,
-              timeout_s: float = 300) -> BotStack:
-    """Rasa on a free loopback port with the trained model; the action server calling the app at api_url."""
+              timeout_s: float = 300, rasa_token: str | None = None) -> BotStack:
+    """Rasa on a free loopback port with the trained model and an auth token; the action server calling the app."""
+    rasa_token = rasa_token or secrets.token_hex(16)
     if not RASA.exists():
         raise StackError("the bot's environment .venv-rasa is missing: run `make test` (it needs Python 3.10)")
     if not MODEL.exists():
@@ -57,7 +60,8 @@ def start_bot(logs: Path, *, api_url: str | None = None, api_token: str = "", wi
            "HOTLINE_API_URL": api_url or "", "HOTLINE_API_TOKEN": api_token}
     procs, actions_url = [], None
     rasa_port = free_port()
-    args = [str(RASA), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port), "--model", str(MODEL)]
+    args = [str(RASA), "run", "--enable-api", "--auth-token", rasa_token, "-i", "127.0.0.1", "-p", str(rasa_port),
+            "--model", str(MODEL)]
     try:
         if with_actions:
             actions_port = free_port()
@@ -70,11 +74,11 @@ def start_bot(logs: Path, *, api_url: str | None = None, api_token: str = "", wi
             wait_for(f"{actions_url}/health", procs[-1], logs / "actions.log", "the action server", timeout_s)
         procs.append(_spawn(args, env, logs / "rasa.log"))
         url = f"http://127.0.0.1:{rasa_port}"
-        wait_for(f"{url}/status", procs[-1], logs / "rasa.log", "Rasa", timeout_s)
+        wait_for(f"{url}/status?token={rasa_token}", procs[-1], logs / "rasa.log", "Rasa", timeout_s)
     except BaseException:
         BotStack("", None, procs, logs).stop()
         raise
-    return BotStack(url, actions_url, procs, logs)
+    return BotStack(url, actions_url, procs, logs, rasa_token)
 
 
 def _spawn(cmd: list[str], env: dict, log: Path):

@@ -63,7 +63,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     """Create the engine for url with the settings each backend needs."""
     url = resolve_url(url)
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, echo=echo,
+        # hide_parameters: a failed statement's error (and log line) names no phone number or complaint text.
+        engine = create_engine(url, echo=echo, hide_parameters=True,
                                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -108,7 +109,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -324,6 +324,23 @@ class User(Base):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Second factor (RFC 6238 TOTP): the base32 secret once enrolled, and the last time step accepted
+    # (a code is good once, so one seen over a shoulder cannot be replayed).
+    totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
+    totp_last_step: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class ConsoleSession(Base):
+    """One signed-in console session; the cookie holds its random token, the table decides if it still counts."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the cookie's token
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[Optional[str]] = mapped_column(String(24))  # signed_out | password | deactivated | idle
 
 
 class CallbackRequest(Base):

@@ -15,8 +15,10 @@ from werkzeug.serving import make_server
 from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
-from hotline.contact.rasa import RasaClient
-from hotline.wiring import make_dialogue
+<<<<<<< HEAD
+=======
+from hotline.wiring import make_dialogue, make_rasa_client
+>>>>>>> sec
 from tests.helpers import API_TOKEN
 
 class Gateway:
@@ -62,9 +64,9 @@ def rasa_stack(bot_gateway, tmp_path_factory):
 def bot_services(db, rasa_stack):
     """The test's services with the dialogue and classifier talking to the real Rasa."""
     # Generous: the first turns after loading are slower, and CI shares two cores.
-    config = dataclasses.replace(db.config, rasa=RasaConfig(url=rasa_stack.url, timeout_s=20))
+    config = dataclasses.replace(db.config, rasa=RasaConfig(url=rasa_stack.url, timeout_s=20, token=rasa_stack.token))
     core = dataclasses.replace(db.core, config=config)
-    client = RasaClient(rasa_stack.url, 20)
+    client = make_rasa_client(core)
     return dataclasses.replace(db, config=config, core=core, dialogue=make_dialogue(core, client),
                                classifier=core.classifier)
 

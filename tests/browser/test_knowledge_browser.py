@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def console_app(app):
-    app.extensions["console_clock"] = lambda: NOW
+    app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
 
 

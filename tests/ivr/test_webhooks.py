@@ -17,8 +17,8 @@ def test_every_webhook_url_of_the_scheduler_is_a_route_of_the_ivr():
     urls = twilio_webhooks(PUBLIC + "/")  # a trailing slash in PUBLIC_BASE_URL changes nothing
 
     assert endpoint(app, urls.sms_status) == ("ivr_sms.sms_status", {})
-    assert endpoint(app, urls.followup_call(7)) == ("ivr_followup.survey", {"ticket_id": 7})
-    assert endpoint(app, urls.callback_call(3, "agent")) == ("ivr_followup.callback_agent", {"cb_id": 3})
-    assert endpoint(app, urls.callback_call(3, "citizen")) == ("ivr_followup.callback_citizen", {"cb_id": 3})
+    assert endpoint(app, urls.followup_call(7)) == ("ivr_followup.survey", {"ticket_id": "7"})
+    assert endpoint(app, urls.callback_call(3, "agent")) == ("ivr_followup.callback_agent", {"cb_id": "3"})
+    assert endpoint(app, urls.callback_call(3, "citizen")) == ("ivr_followup.callback_citizen", {"cb_id": "3"})
     assert endpoint(app, urls.call_status(urls.callback_call(3, "agent"))) == (
-        "ivr_followup.callback_status", {"cb_id": 3, "leg": "agent"})
+        "ivr_followup.callback_status", {"cb_id": "3", "leg": "agent"})

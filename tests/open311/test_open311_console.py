@@ -16,7 +16,7 @@ SANLITUN = "110105004"
 @pytest.fixture
 def console(app, db):
     """The app on one literal clock for the console and Open311, with the test roles' users."""
-    app.extensions["console_clock"] = lambda: NOW
+    app.config["HOTLINE_CLOCK"] = lambda: NOW
     app.extensions["open311_clock"] = lambda: NOW
     with db.session() as s:
         make_users(s, ["agent", "handler_a", "water", "dept_d"])

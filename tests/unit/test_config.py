@@ -57,8 +57,8 @@ def test_production_refuses_to_start_without_its_secret_key():
 
 
 def test_production_starts_with_every_secret_given():
-    cfg = load_config(environ={"HOTLINE_MODE": "production", "HOTLINE_API_TOKEN": "x", "SECRET_KEY": "y",
-                               "PUBLIC_BASE_URL": "https://h.example.org"})
+    from tests.unit.test_production_config import PRODUCTION_ENV
+    cfg = load_config(environ=PRODUCTION_ENV)
     assert cfg.is_production
 
 
