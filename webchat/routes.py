@@ -14,6 +14,7 @@ from hotline.contact.dialogue import detect_lang
 from hotline.contact.turn import Channel, Inbound, Outcome
 from hotline.rules import prompts
 from hotline.store.models import Conversation, Message
+from ratelimits import RateLimited, client_address, limit
 from webapp import now, services
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ bp = Blueprint("webchat", __name__, static_folder="static", static_url_path="/ch
 
 CONVERSATION_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
 MAX_MESSAGE_ID = 2**31 - 1  # PostgreSQL's integer ids
+# Per client address (through app.trusted_proxies): a person types far less; a script is stopped here, and
+# the per-conversation and global ticket budgets of the turn stand behind it.
+CLIENT_LIMITS = ("30 per minute", "300 per hour")
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 # Letters, digits or Chinese characters: a message of emoji and punctuation alone says nothing to classify.
 WORDS_RE = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
@@ -136,7 +140,16 @@ def _field(body: dict, name: str, pattern: re.Pattern | None = None) -> str | No
     return value
 
 
+@bp.errorhandler(RateLimited)
+def _rate_limited(exc: RateLimited):
+    resp = jsonify({"error": {"code": "rate_limited", "message": "too many messages; please wait a moment"}})
+    resp.status_code = 429
+    resp.headers["Retry-After"] = str(exc.retry_after_s)
+    return resp
+
+
 @bp.post("/chat/api/messages")
+@limit(*CLIENT_LIMITS, key=client_address)
 def post_message():
     """One citizen message: {conversation_id?, text, lang?, client_message_id?} -> {conversation_id, replies}."""
     body = _body()

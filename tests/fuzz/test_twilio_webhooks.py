@@ -14,7 +14,7 @@ from hotline.work import lifecycle as tickets
 from tests.fuzz.counts import record
 from tests.ivr.conftest import make_ivr_app
 from tests.ivr.support import NOW, SignedClient
-from tests.scheduler_helpers import noise_ticket
+from tests.factories import dispatched
 
 VOICE_STEPS = ["", "/menu", "/what", "/where", "/callback-number", "/callback-number-keys", "/emergency", "/transfer",
                "/dial-result", "/voicemail", "/agent", "/hold", "/hold-choice", "/queue-result", "/status-more",
@@ -72,7 +72,7 @@ class ErrorLog(logging.Handler):
 def world(db):
     """A resolved ticket (the follow-up survey's target) and a callback being placed."""
     with db.session() as s:
-        t = noise_ticket(s, db.core, NOW)
+        t = dispatched(s, db.core, NOW)
         tickets.sign(s, t, actor="user:1", now=NOW)
         tickets.resolve(s, t, resolution="已处理", actor="user:1", now=NOW)
         cb = callback_requests.request_callback(s, phone="+8613800138000", source="ivr", now=NOW, reason="fuzz")

@@ -160,3 +160,13 @@ def test_a_shared_position_answers_where_with_the_township_around_it(client, db)
 def test_a_bad_position_is_a_json_400(client, position):
     resp = post(client, text="", position=position)
     assert resp.status_code == 400 and resp.get_json()["error"]["field"] == "position"
+
+
+def test_one_client_flooding_the_chat_gets_a_json_429_with_retry_after(client, db):
+    answers = [client.post("/chat/api/messages", json={"text": f"小区路灯坏了{i}"}) for i in range(31)]
+    assert [a.status_code for a in answers[:30]] == [200] * 30
+    limited = answers[30]
+    assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    other = client.post("/chat/api/messages", json={"text": "路灯坏了"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200  # another client is not held back
