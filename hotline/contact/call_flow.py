@@ -14,7 +14,7 @@ from typing import Callable, Union
 from sqlalchemy.orm import Session
 
 from hotline.config import Config
-from hotline.contact import calls
+from hotline.contact import calls, knowledge
 from hotline.contact.dialogue import Classifier
 from hotline.core import Core
 from hotline.errors import TicketNotFound
@@ -23,6 +23,7 @@ from hotline.rules import prompts
 from hotline.rules.askback import choose
 from hotline.rules.routing import Place
 from hotline.store.models import Conversation, Ticket
+from hotline.work import consult
 from hotline.work.lifecycle import get_ticket
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,11 @@ def what(t: Turn):
 
 
 def heard_what(t: Turn, text: str, cls):
-    """Keep the words; read back the category, or ask again once, then a voicemail for a human."""
+    """A question the knowledge base answers is answered; otherwise keep the words and read back the category."""
+    if not t.st.get("what"):
+        found = knowledge.answer(t.core, text, t.lang)
+        if found is not None:
+            return answer_question(t, text, found)
     calls.remember(t.conv, text, cls, max_chars=t.config.api.max_text_chars)
     if not cls.understood:
         if calls.bump(t.conv, "understood") >= 2:
@@ -296,6 +301,29 @@ def heard_what(t: Turn, text: str, cls):
         t.st["where"] = text
         return ask_callback(t, t.say("understood", name=name))
     return ask_where(t, t.say("understood", name=name))
+
+
+def answer_question(t: Turn, text: str, found):
+    """Read the answer, recorded as a closed consultation; then 1 - that answered it, 2 - an agent."""
+    ticket = consult.record_answered_consult(
+        t.session, question=text, answer=found, channel="voice", now=t.now, core=t.core, phone=t.st.get("phone"),
+        conversation_id=t.conv.id, external_id=f"{t.conv.external_id}-kb")  # the call may still file a complaint
+    t.st.update(step="consult", consult_ticket=ticket.id)
+    return Ask([knowledge.voice_reply(found)], step="consult", timeout=t.timeout(), num_digits=1)
+
+
+@step("consult")
+def consult_choice(t: Turn):
+    """1 (or thanks) ends the call; 2 hands the consultation to an agent; anything else starts a report."""
+    choice = knowledge.read_choice(t.heard)
+    ticket = t.session.get(Ticket, t.st.pop("consult_ticket", 0) or 0)
+    if choice == knowledge.ANSWERED:
+        return Speak([knowledge.closing(t.lang, choice)], hangup=True)
+    if choice == knowledge.AGENT:
+        if ticket is not None:
+            consult.hand_consult_to_agent(t.session, ticket, now=t.now)
+        return agent_offer(t)
+    return ask_what(t)
 
 
 def ask_where(t: Turn, *lead: str, again: bool = False):

@@ -11,33 +11,12 @@ import re
 from dataclasses import dataclass
 
 from hotline.core import Core
+from hotline.rules import prompts
 from hotline.rules.knowledge import KnowledgeAnswer
 
 ANSWERED, AGENT = "answered", "agent"
 
 # The sentences around an answer. TO MOVE into the prompt catalogue when the lead merges the turn.
-SENTENCES = {
-    "zh": {
-        "voice_offer": "以上回答解决了您的问题吗？解决了请按1，需要人工服务请按2。",
-        "sms_prefix": "【12345】",
-        "sms_offer": "回复1已解决，回复2转人工。",
-        "chat_offer": "这个回答对您有帮助吗？",
-        "button_answered": "解决了",
-        "button_agent": "转人工",
-        "thanks": "感谢您的来电，再见。",
-        "to_agent": "好的，正在为您转接人工服务。",
-    },
-    "en": {
-        "voice_offer": "Did that answer your question? Press 1 if it did, or 2 to talk to an agent.",
-        "sms_prefix": "12345: ",
-        "sms_offer": " Reply 1 if this answered you, 2 for an agent.",
-        "chat_offer": "Did this answer your question?",
-        "button_answered": "Yes, thanks",
-        "button_agent": "Talk to an agent",
-        "thanks": "Thank you for contacting 12345. Goodbye.",
-        "to_agent": "All right, we are passing you to an agent.",
-    },
-}
 # Digits and words that say the answer helped (1) or that the citizen wants a person (2).
 _ANSWERED_WORDS = ("1", "解决了", "已解决", "好的", "谢谢", "明白了", "知道了", "yes", "thanks", "thank you", "ok")
 _AGENT_WORDS = ("2", "人工", "没解决", "没有解决", "不行", "没用", "agent", "human", "operator", "no")
@@ -52,7 +31,7 @@ class ChatReply:
 
 
 def _say(lang: str, key: str) -> str:
-    return SENTENCES.get(lang, SENTENCES["zh"])[key]
+    return prompts.say(lang, f"knowledge.{key}")
 
 
 def answer(core: Core, text: str, lang: str) -> KnowledgeAnswer | None:

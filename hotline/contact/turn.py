@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from hotline.clocks import followups
+from hotline.contact import knowledge
 from hotline.contact.dialogue import REFERENCE_RE, BotRequest, Dialogue, DialogueResult, Reply, detect_lang, prompt
 from hotline.core import Core
 from hotline.errors import HotlineError, InvalidInput, TicketNotFound
@@ -27,6 +28,7 @@ from hotline.rules.deadlines import local
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
 from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
 from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Message, Ticket
+from hotline.work import consult
 from hotline.work.lifecycle import get_ticket, record_event
 
 log = logging.getLogger(__name__)
@@ -242,12 +244,15 @@ class Contact:
         status = STATUS_RE.match(text)
         if status:
             return self._status(ctx, status.group(1))
+        choice = self._consult_choice(ctx)
+        if choice is not None:
+            return choice
         if HANDOFF_RE.search(text):
             conv.status = "handed_off"
             conv.state = {k: v for k, v in (conv.state or {}).items() if k in ("round", "key")}
             flag_modified(conv, "state")
             return DialogueResult([Reply(prompt(ctx.lang, "handoff"))], handoff=True)
-        return self._place_addition(ctx)
+        return self._place_addition(ctx) or self._knowledge(ctx)
 
     def _dialogue(self, ctx: _Context, bot_messages: list[dict] | None) -> DialogueResult:
         """The dialogue's answer; a domain error is an apology in the channel, never a lost message."""
@@ -355,6 +360,47 @@ class Contact:
         return DialogueResult([Reply(prompt(ctx.lang, "place_offer", ref=ticket.reference, place=text),
                                      buttons=({"title": prompt(ctx.lang, "place_offer_yes"), "payload": "1"},
                                               {"title": prompt(ctx.lang, "place_offer_no"), "payload": "2"}))])
+
+    def _knowledge(self, ctx: _Context) -> DialogueResult | None:
+        """A question the knowledge base answers: recorded as a closed consultation, then 1 - answered, 2 - agent."""
+        state = ctx.conv.state or {}
+        if state.get("step") or state.get("rasa_form"):
+            return None  # in the middle of a report: the dialogue goes on
+        found = knowledge.answer(self.core, ctx.inbound.text, ctx.lang)
+        if found is None:
+            return None
+        channel = ctx.inbound.channel
+        ticket = consult.record_answered_consult(
+            ctx.session, question=ctx.inbound.text, answer=found, channel=ctx.conv.channel, now=ctx.now,
+            core=self.core, phone=ctx.phone, chat_id=None if channel.by_phone else ctx.conv.external_id,
+            conversation_id=ctx.conv.id, external_id=f"kb:{ctx.msg.id}")
+        ctx.conv.state = {**state, "consult_ticket": ticket.id}
+        flag_modified(ctx.conv, "state")
+        if channel.opt_out:  # a text message: the short answer and the digits to reply with
+            return _say(knowledge.sms_reply(found))
+        reply = knowledge.chat_reply(found)
+        return DialogueResult([Reply(reply.text, buttons=reply.buttons)])
+
+    def _consult_choice(self, ctx: _Context) -> DialogueResult | None:
+        """The answer to "did that answer it?": thanks, or the consultation goes to an agent."""
+        state = dict(ctx.conv.state or {})
+        ticket_id = state.get("consult_ticket")
+        if not ticket_id:
+            return None
+        choice = knowledge.read_choice(ctx.inbound.text)
+        state.pop("consult_ticket")
+        ctx.conv.state = state
+        flag_modified(ctx.conv, "state")
+        if choice is None:
+            return None  # something else: a new message
+        if choice == knowledge.AGENT:
+            ticket = ctx.session.get(Ticket, ticket_id)
+            if ticket is not None:
+                consult.hand_consult_to_agent(ctx.session, ticket, now=ctx.now)
+            if ctx.inbound.channel.live_agent:
+                ctx.conv.status = "handed_off"
+            return DialogueResult([Reply(knowledge.closing(ctx.lang, choice))], handoff=True)
+        return _say(knowledge.closing(ctx.lang, choice))
 
     def _lookup_allowed(self, ctx: _Context) -> bool:
         """At most LOOKUPS_PER_HOUR reference look-ups per conversation: no walking the sequence."""

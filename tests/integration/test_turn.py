@@ -243,3 +243,34 @@ def test_english_ask_back_carries_no_untranslated_chinese(db):
     asked = sms("Balizhuang", minutes=1)
     assert "Chaoyang" in text_of(asked) and "Haidian" in text_of(asked)
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in text_of(asked))
+
+
+def test_a_question_by_sms_is_answered_from_the_knowledge_base_as_a_closed_consultation(db):
+    sms = Texter(db, SMS)
+    out = sms("请问居住证怎么办理？需要什么材料")
+    assert "1" in text_of(out) and "2" in text_of(out) and len(text_of(out)) <= 134
+    with db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert (ticket.kind, ticket.status, ticket.unit_type) == ("consult", "closed", "city")
+        assert not ticket.needs_triage
+    thanks = sms("1", minutes=1)
+    assert "再见" in text_of(thanks) or "感谢" in text_of(thanks)
+    assert count(db, Ticket) == 1
+
+
+def test_a_chat_question_not_answered_well_goes_to_an_agent(db):
+    chat = Texter(db, CHAT, sender="chat-question-1")
+    out = chat("垃圾分类怎么分？厨余垃圾是哪些")
+    assert [c["payload"] for c in out.replies[0].choices] == ["1", "2"]
+    agent = chat("2")
+    assert agent.handoff and agent.status == "handed_off"
+    with db.session() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert ticket.kind == "consult" and ticket.needs_triage  # waiting for an agent at the intake desk
+
+
+def test_a_complaint_is_not_answered_from_the_knowledge_base(db):
+    out = Texter(db, SMS)("望京街道小区停水了，已经两天了")
+    assert out.ticket is not None and "工单号" in text_of(out)
+    with db.session() as s:
+        assert s.scalars(select(Ticket)).one().kind != "consult"

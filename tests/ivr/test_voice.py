@@ -351,3 +351,25 @@ def test_the_ask_back_understands_a_spoken_district(twilio, db):
     call.press("1")
     (ticket,) = tickets(db)
     assert ticket.township_code == "110105015"
+
+
+def test_a_spoken_question_is_answered_from_the_knowledge_base_and_2_reaches_an_agent(twilio, db):
+    call = Call(twilio)
+    call.start()
+    answered = call.say("请问居住证怎么办理，需要准备什么材料")
+    assert "按1" in spoken(answered) and "按2" in spoken(answered)
+    assert call.action() == "/twilio/voice/consult"
+    (ticket,) = tickets(db)
+    assert ticket.kind == "consult" and ticket.status == "closed"
+    offer = call.press("2")
+    assert call.action() == "/twilio/voice/agent" and offer.find("Gather") is not None
+    (ticket,) = tickets(db)
+    assert ticket.needs_triage  # the consultation now waits for an agent
+
+
+def test_a_caller_whose_question_was_answered_presses_1_and_the_call_ends(twilio, db):
+    call = Call(twilio)
+    call.start()
+    call.say("垃圾分类怎么分，厨余垃圾包括哪些")
+    bye = call.press("1")
+    assert bye.find("Hangup") is not None
