@@ -15,10 +15,7 @@ from werkzeug.serving import make_server
 from bot.tools.servers import StackError, free_port, start_bot
 
 from hotline.config import RasaConfig
-<<<<<<< HEAD
-=======
 from hotline.wiring import make_dialogue, make_rasa_client
->>>>>>> sec
 from tests.helpers import API_TOKEN
 
 class Gateway:
