@@ -24,7 +24,9 @@ from hotline.core import Core
 from hotline.errors import HotlineError, InvalidInput, TicketNotFound
 from hotline.privacy import mask_phone
 from hotline.rules import prompts
+from hotline.rules.askback import choose
 from hotline.rules.deadlines import local
+from hotline.rules.routing import Place
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
 from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
 from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Message, Ticket
@@ -252,7 +254,7 @@ class Contact:
             conv.state = {k: v for k, v in (conv.state or {}).items() if k in ("round", "key")}
             flag_modified(conv, "state")
             return DialogueResult([Reply(prompt(ctx.lang, "handoff"))], handoff=True)
-        return self._place_addition(ctx) or self._knowledge(ctx)
+        return self._place_addition(ctx) or self._ask_back_for_the_bot(ctx) or self._knowledge(ctx)
 
     def _dialogue(self, ctx: _Context, bot_messages: list[dict] | None) -> DialogueResult:
         """The dialogue's answer; a domain error is an apology in the channel, never a lost message."""
@@ -360,6 +362,36 @@ class Contact:
         return DialogueResult([Reply(prompt(ctx.lang, "place_offer", ref=ticket.reference, place=text),
                                      buttons=({"title": prompt(ctx.lang, "place_offer_yes"), "payload": "1"},
                                               {"title": prompt(ctx.lang, "place_offer_no"), "payload": "2"}))])
+
+    def _ask_back_for_the_bot(self, ctx: _Context) -> DialogueResult | None:
+        """An ambiguous place said to the bot is asked back here first, so the bot hears the one chosen.
+
+        The built-in form asks back itself; the bot cannot tell 朝阳的八里庄 from 海淀的, so the turn asks, then
+        passes the chosen place's full name on as the citizen's answer."""
+        state = dict(ctx.conv.state or {})
+        if "bot_which" in state:
+            asked = state.pop("bot_which")
+            ctx.conv.state = state
+            flag_modified(ctx.conv, "state")
+            chosen = choose([Place(**c) for c in asked["candidates"]], ctx.inbound.text)
+            if chosen is not None:
+                ctx.inbound = dataclasses.replace(ctx.inbound, text=chosen.label("zh"))
+            return None
+        text = ctx.inbound.text.strip()
+        if (self.dialogue.engine != "rasa" or not state.get("rasa_sender")
+                or len(text) > PLACE_ADDITION_MAX_CHARS):
+            return None
+        loc = self.core.gazetteer.locate(text)
+        if not (loc.ambiguous and loc.candidates):
+            return None
+        candidates = loc.candidates[:4]
+        ctx.conv.state = {**state, "bot_which": {"text": text,
+                                                 "candidates": [dataclasses.asdict(c) for c in candidates]}}
+        flag_modified(ctx.conv, "state")
+        sep = "；" if ctx.lang == "zh" else "; "
+        options = sep.join(f"{i} {c.label(ctx.lang)}" for i, c in enumerate(candidates, 1))
+        buttons = tuple({"title": c.label(ctx.lang), "payload": str(i)} for i, c in enumerate(candidates, 1))
+        return DialogueResult([Reply(prompt(ctx.lang, "ask_which", place=text, options=options), buttons=buttons)])
 
     def _knowledge(self, ctx: _Context) -> DialogueResult | None:
         """A question the knowledge base answers: recorded as a closed consultation, then 1 - answered, 2 - agent."""

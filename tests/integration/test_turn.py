@@ -274,3 +274,31 @@ def test_a_complaint_is_not_answered_from_the_knowledge_base(db):
     assert out.ticket is not None and "工单号" in text_of(out)
     with db.session() as s:
         assert s.scalars(select(Ticket)).one().kind != "consult"
+
+
+class ScriptedBot:
+    """A Rasa stand-in that asks where and remembers what it was told."""
+
+    available = True
+
+    def __init__(self):
+        self.heard = []
+
+    def post(self, path, body):
+        self.heard.append(body["message"])
+        return [{"recipient_id": body["sender"], "text": "请问在哪里？"}]
+
+
+def test_an_ambiguous_place_told_to_the_bot_is_asked_back_and_the_bot_hears_the_chosen_one(db):
+    import dataclasses
+
+    from hotline.contact.form import FormDialogue
+    from hotline.contact.rasa import RasaDialogue
+    bot = ScriptedBot()
+    svc = dataclasses.replace(db, dialogue=RasaDialogue(db.core, bot, FormDialogue(db.core)))
+    chat = Texter(svc, CHAT, sender="chat-bot-which")
+    chat("路灯坏了好几天了")
+    asked = chat("八里庄")
+    assert [c["payload"] for c in asked.replies[0].choices] == ["1", "2"] and bot.heard == ["路灯坏了好几天了"]
+    chat("海淀的")
+    assert bot.heard[-1] == "海淀区八里庄街道"
