@@ -142,8 +142,12 @@ def blow_whistle(session: Session, ticket: Ticket, *, summons: list[tuple[str, s
         raise InvalidInput("summon at least one department", field="departments")
     created = []
     for department_code, request in summons:
+        report_due = now + timedelta(hours=report_within_hours)
+        # The part-done clock runs to the ticket's own deadline, never before the report-in one;
+        # next_action_at = now lets the scheduler plan both clocks on its next sweep.
         w = Whistle(ticket=ticket, department_code=department_code, request=request, blown_at=now,
-                    report_due_at=now + timedelta(hours=report_within_hours))
+                    report_due_at=report_due, done_due_at=max(ticket.due_at, report_due),
+                    report_stage=0, done_stage=0, next_action_at=now)
         session.add(w)
         created.append(w)
     _transition(session, ticket, "whistle", actor=actor, now=now,
