@@ -16,7 +16,7 @@ from console.access import ADMIN, DEPARTMENT, HANDLER, SUPERVISOR, TICKET_ROLES,
 from console import web
 from console.web import csrf, done, fail, now, services
 from hotline.work import clusters
-from hotline.assessment import hotspots, kpis
+from hotline.assessment import hotspots, kpis, whistle_figures
 from hotline.errors import HotlineError
 from hotline.store.models import MERGED, RESOLVED, Ticket, Township
 
@@ -126,6 +126,24 @@ def ranking():
                            descending=descending, scope=sc, unit_types=UNIT_TYPE_NAMES,
                            how=kpis.describe(cfg.assessment, cfg.time_limits),
                            prev_month=kpis.add_months(month, -1), next_month=kpis.add_months(month, 1))
+
+
+@bp.get("/whistles")
+@roles_required(*VIEW_ROLES)
+def whistle_figures_page():
+    """吹哨报到 of the month: per department 报到率 and parts done on time, per township whistles and their end."""
+    sc = scope()
+    month = _month()
+    cfg = services().config.assessment
+    with services().session() as s:
+        departments = whistle_figures.department_whistles(s, month=month, config=cfg, as_of=now(),
+                                                          district_code=sc.district)
+        townships = whistle_figures.township_whistles(s, month=month, config=cfg, as_of=now(),
+                                                      district_code=sc.district)
+    if sc.unit_code is not None:  # a unit sees its own row only
+        departments = [d for d in departments if sc.unit_type == "department" and d.code == sc.unit_code]
+        townships = [t for t in townships if sc.unit_type == "township" and t.code == sc.unit_code]
+    return render_template("assessment/whistles.html", departments=departments, townships=townships, month=month)
 
 
 @bp.get("/units/<unit_type>/<unit_code>")
@@ -380,6 +398,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_nav("Assessment (考评)", "assessment.ranking", VIEW_ROLES)
+    register_nav("Whistles (吹哨报到)", "assessment.whistle_figures_page", VIEW_ROLES)
     register_nav("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES)
     register_nav("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES)
     register_nav("Charts", "assessment.charts_page", OVERSIGHT_ROLES)
