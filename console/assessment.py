@@ -35,6 +35,12 @@ UNIT_TYPE_NAMES = {"township": "Townships (街乡镇)", "department": "Departmen
                    "district": "Districts (区)"}
 
 
+@bp.context_processor
+def _assessment_settings() -> dict:
+    # The ranking table shows the minimum volume and counts "basically satisfied" as the settings say.
+    return {"assessment_cfg": services().config.assessment}
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the signed-in user may see: everything, one district, or one unit."""

@@ -137,8 +137,14 @@ class AssessmentConfig:
     surge_baseline_weeks: int = 8
     surge_sigmas: float = 3.0
     surge_min_tickets: int = 5
+    min_orders_ranked: int = 5
+    confidence_z: float = 1.96
 
     def __post_init__(self) -> None:
+        if self.min_orders_ranked < 1:
+            raise ConfigError("assessment.min_orders_ranked: at least 1")
+        if self.confidence_z <= 0:
+            raise ConfigError("assessment.confidence_z: must be positive (1.96 for 95%)")
         for name in self.weights:
             if name not in RATES:
                 raise ConfigError(f"assessment.weights.{name}: unknown rate (use {', '.join(RATES)})")
