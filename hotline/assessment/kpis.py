@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from hotline.config import AssessmentConfig
-from hotline.store.models import MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, Ticket, Township
+from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, EarlierFollowup, Ticket,
+                                  Township)
 
 UNIT_TYPES = ("township", "department", "district")
 RATE_NAMES = ("response", "resolution", "satisfaction")
@@ -298,7 +299,34 @@ def _counts(session: Session, unit_type: str, periods: Sequence[Period], *, as_o
             continue
         out.setdefault((int(p), unit), {}).update(evaluated=evaluated, solved=solved or 0, rated=rated,
                                                   satisfied=satisfied or 0, basically=basically or 0)
+    _add_earlier_followups(session, out, unit_type, periods, as_of=as_of, unit_code=unit_code)
     return out
+
+
+def _add_earlier_followups(session: Session, out: dict, unit_type: str, periods: Sequence[Period], *,
+                           as_of: datetime, unit_code: str | None) -> None:
+    """First surveys of reopened tickets, superseded on the ticket but still counted in their own month."""
+    e = EarlierFollowup
+    if unit_type == "district":
+        key, filters = e.district_code, [e.district_code.is_not(None)]
+    else:
+        key, filters = e.unit_code, [e.unit_type == unit_type, e.unit_code.is_not(None)]
+    if unit_code is not None:
+        filters.append(key == unit_code)
+    b = bucket(e.followed_up_at, periods)
+    sat = e.followup_satisfaction
+    stmt = (select(b.label("p"), key.label("unit_key"), func.count(e.followup_solved), _sum(e.followup_solved.is_(True)),
+                   func.count(sat), _sum(sat == "satisfied"), _sum(sat == "basically"))
+            .where(e.followed_up_at >= periods[0].start, e.followed_up_at < periods[-1].end,
+                   e.followed_up_at <= as_of, *filters)
+            .group_by(literal_column("p"), literal_column("unit_key")))
+    for p, unit, evaluated, solved, rated, satisfied, basically in session.execute(stmt):
+        if p is None:
+            continue
+        row = out.setdefault((int(p), unit), {})
+        for name, n in (("evaluated", evaluated), ("solved", solved), ("rated", rated), ("satisfied", satisfied),
+                        ("basically", basically)):
+            row[name] = row.get(name, 0) + (n or 0)
 
 
 def _finish(score: UnitScore, config: AssessmentConfig) -> UnitScore:

@@ -287,6 +287,22 @@ class Whistle(Base):
     department: Mapped["Department"] = relationship()
 
 
+class EarlierFollowup(Base):
+    """A 回访 answer superseded by a later survey after a reopen; it still counts in the month it was given."""
+
+    __tablename__ = "earlier_followups"
+    __table_args__ = (Index("ix_earlier_followups_at", "followed_up_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    followed_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    followup_solved: Mapped[Optional[bool]] = mapped_column(Boolean)
+    followup_satisfaction: Mapped[Optional[str]] = mapped_column(String(16))
+    # The unit assessed for it: the one holding the ticket when the citizen answered.
+    unit_type: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[Optional[str]] = mapped_column(String(40))
+    district_code: Mapped[Optional[str]] = mapped_column(String(12))
+
+
 class OutboundMessage(Base):
     """An SMS or call we owe someone; sent once per idempotency key, outcome recorded here."""
 
