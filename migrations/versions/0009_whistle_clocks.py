@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from hotline.store.db import UTCDateTime
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import hotline.store.db
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
