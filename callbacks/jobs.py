@@ -12,7 +12,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from callbacks.pool import SendPool
-from callbacks.sweep import record_outcomes, recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox
+from callbacks.sweep import (record_outcomes, recover_in_doubt, sweep_callbacks, sweep_deadlines, sweep_outbox,
+                             sweep_whistles)
 from hotline.store.db import utcnow
 from hotline.wiring import Services
 
@@ -65,6 +66,11 @@ def drain_outbox(rt: Runtime) -> None:
         record_outcomes(rt.services, rt.outcomes, utcnow())
 
 
+def run_whistles(rt: Runtime) -> None:
+    """Advance the report-in and part-done clocks of summoned departments."""
+    sweep_whistles(rt.services, utcnow())
+
+
 def run_callbacks(rt: Runtime) -> None:
     """Place the callbacks that are due."""
     sweep_callbacks(rt.services, utcnow())
@@ -87,6 +93,7 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("deadlines", drain_deadlines, 1, "reminders, breaches, the escalation ladder and follow-ups that are due"),
+    Job("whistles", run_whistles, 1, "吹哨报到: report-in and part-done reminders and the ladder"),
     Job("outbox", drain_outbox, 1, "send queued SMS and calls through the worker pool"),
     Job("callbacks", run_callbacks, 1, "callbacks citizens asked for"),
     Job("in_doubt", run_in_doubt, 5, "sends left half-done by a crashed scheduler"),

@@ -17,7 +17,8 @@ from hotline.clocks import callback_requests
 from hotline.delivery import outbox
 from hotline.clocks.escalation import advance_clock
 from hotline.clocks.followups import advance_followup
-from hotline.store.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline
+from hotline.clocks.whistles import advance_whistle
+from hotline.store.models import CLOCK_FOLLOWUP, UNPLANNED_SQL, Deadline, Whistle
 from hotline.rules.schedule import backoff, is_quiet
 from hotline.delivery.telephony import TelephonyError
 from hotline.wiring import Services
@@ -57,6 +58,24 @@ def sweep_deadlines(services: Services, now: datetime) -> int:
                     deadline.attempts += 1
                     deadline.last_error = f"{type(exc).__name__}: {exc}"[:500]
                     deadline.next_action_at = now + backoff(deadline.attempts, 30, 3600)
+        return len(rows)
+
+
+def sweep_whistles(services: Services, now: datetime) -> int:
+    """Fire what has come for summoned departments: report-in and part-done reminders, breaches, the ladder."""
+    config = services.config
+    with services.session() as s:
+        due = (select(Whistle).where(Whistle.next_action_at <= now).order_by(Whistle.next_action_at)
+               .limit(config.scheduler.batch_size).with_for_update(skip_locked=True))
+        rows = list(s.scalars(due))
+        for whistle in rows:
+            try:
+                with s.begin_nested():
+                    advance_whistle(s, whistle, now=now, config=config)
+            except Exception:  # noqa: BLE001 - one bad row must not stop every other whistle
+                log.exception("whistle %s failed; will retry", whistle.id)
+                s.refresh(whistle)
+                whistle.next_action_at = now + backoff(1, 30, 3600)
         return len(rows)
 
 

@@ -183,6 +183,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Users", "console.users", USER_ROLES),
     NavLink("Units & codes", "console.units", (ADMIN,)),
     NavLink("Assessment (考评)", "assessment.ranking", SCORE_ROLES),
+    NavLink("Whistle figures (报到率)", "assessment.whistle_figures_page", SCORE_ROLES),
     NavLink("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES),
     NavLink("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES),
     NavLink("Charts", "assessment.charts_page", OVERSIGHT_ROLES),

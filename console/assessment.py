@@ -17,7 +17,7 @@ from console import web
 from console.web import csrf, done, fail
 from webapp import now, services
 from hotline.work import clusters
-from hotline.assessment import hotspots, kpis
+from hotline.assessment import hotspots, kpis, whistle_figures
 from hotline.errors import HotlineError
 from hotline.store.models import MERGED, RESOLVED, Ticket, Township
 
@@ -34,6 +34,10 @@ UNIT_TYPE_NAMES = {"township": "Townships (街乡镇)", "department": "Departmen
 def group_names() -> dict[str, str]:
     """The taxonomy's group names as the charts and tables show them (Chinese, the regulation's order)."""
     return services().core.taxonomy.group_names("zh")
+@bp.context_processor
+def _assessment_settings() -> dict:
+    # The ranking table shows the minimum volume and counts "basically satisfied" as the settings say.
+    return {"assessment_cfg": services().config.assessment}
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,24 @@ def ranking():
                            descending=descending, scope=sc, unit_types=UNIT_TYPE_NAMES,
                            how=kpis.describe(cfg.assessment, cfg.time_limits),
                            prev_month=kpis.add_months(month, -1), next_month=kpis.add_months(month, 1))
+
+
+@bp.get("/whistles")
+@roles_required(*SCORE_ROLES)
+def whistle_figures_page():
+    """吹哨报到 of the month: per department 报到率 and parts done on time, per township whistles and their end."""
+    sc = scope()
+    month = _month()
+    cfg = services().config.assessment
+    with services().session() as s:
+        departments = whistle_figures.department_whistles(s, month=month, config=cfg, as_of=now(),
+                                                          district_code=sc.district)
+        townships = whistle_figures.township_whistles(s, month=month, config=cfg, as_of=now(),
+                                                      district_code=sc.district)
+    if sc.unit_code is not None:  # a unit sees its own row only
+        departments = [d for d in departments if sc.unit_type == "department" and d.code == sc.unit_code]
+        townships = [t for t in townships if sc.unit_type == "township" and t.code == sc.unit_code]
+    return render_template("assessment/whistles.html", departments=departments, townships=townships, month=month)
 
 
 @bp.get("/units/<unit_type>/<unit_code>")

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import click
 from flask import Flask
 
-from hotline.assessment import demo_data, kpis
+from hotline.assessment import demo_data, kpis, whistle_figures
 from hotline.store.db import utcnow
 from webapp import services_of
 
@@ -51,6 +51,42 @@ def render_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _plain_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(none)"
+    headers = list(rows[0])
+    cells = [[_cell(r[h]) if isinstance(r[h], float) or r[h] is None else str(r[h]) for h in headers] for r in rows]
+    widths = [max([_width(h)] + [_width(c[i]) for c in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h + " " * (w - _width(h)) for h, w in zip(headers, widths))]
+    lines += ["  ".join(v + " " * (w - _width(v)) for v, w in zip(c, widths)) for c in cells]
+    return "\n".join(lines)
+
+
+def _print_whistles(svc, *, month: str, fmt: str, now: datetime) -> None:
+    """吹哨报到 of the month, as a table, CSV (departments then townships) or JSON."""
+    cfg = svc.config.assessment
+    with svc.session() as s:
+        depts = [d.as_dict() for d in whistle_figures.department_whistles(s, month=month, config=cfg, as_of=now)]
+        towns = [t.as_dict() for t in whistle_figures.township_whistles(s, month=month, config=cfg, as_of=now)]
+    if fmt == "json":
+        click.echo(json.dumps({"month": month, "as_of": now.isoformat(), "departments": depts, "townships": towns},
+                              ensure_ascii=False, indent=1))
+        return
+    if fmt == "csv":
+        for rows in (depts, towns):
+            if rows:
+                out = io.StringIO()
+                writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+                click.echo(out.getvalue(), nl=False)
+        return
+    click.echo(f"吹哨报到 for {month} (as of {now:%Y-%m-%d %H:%M} UTC): summoned departments")
+    click.echo(_plain_table(depts))
+    click.echo("whistles blown by townships")
+    click.echo(_plain_table(towns))
+
+
 def register(app: Flask) -> None:
     """Add the assessment commands to the app's CLI."""
 
@@ -59,7 +95,8 @@ def register(app: Flask) -> None:
     @click.option("--unit-type", type=click.Choice(kpis.UNIT_TYPES), default="township", show_default=True)
     @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table", show_default=True)
     @click.option("--as-of", help="Count as if it were this UTC moment (ISO 8601); default now.")
-    def kpis_command(month, unit_type, fmt, as_of):
+    @click.option("--whistles", is_flag=True, help="吹哨报到 instead: per department 报到率, per township outcomes.")
+    def kpis_command(month, unit_type, fmt, as_of, whistles):
         """Print the month's three rates, score and rank for every unit of a type."""
         svc = services_of(app)
         cfg = svc.config.assessment
@@ -69,6 +106,9 @@ def register(app: Flask) -> None:
             kpis.parse_month(month)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--month") from None
+        if whistles:
+            _print_whistles(svc, month=month, fmt=fmt, now=now)
+            return
         with svc.session() as s:
             rows = [r.as_dict() for r in kpis.ranking(s, month=month, unit_type=unit_type, config=cfg, as_of=now)]
         if fmt == "json":

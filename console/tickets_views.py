@@ -16,6 +16,7 @@ from webapp import now, services
 from hotline.clocks import callback_requests
 from hotline.delivery import outbox
 from hotline.work import lifecycle as tickets, triage
+from hotline.work import whistles as whistle_use_cases
 from hotline.store.citizens import normalize_phone
 from hotline.errors import HotlineError, InvalidInput
 from hotline.work.intake import IntakeRequest, open_ticket
@@ -231,7 +232,7 @@ def whistle(ticket_id: int):
                 raise InvalidInput(f"write what {code} must do", field="request")
         if len({c for c, _ in summons}) != len(summons):
             raise InvalidInput("each department once", field="department")
-        tickets.blow_whistle(s, t, summons=summons, actor=current_user.actor, now=now())
+        whistle_use_cases.summon(s, t, summons=summons, actor=current_user.actor, now=now(), config=services().config)
         return f"Whistle blown (吹哨): {', '.join(c for c, _ in summons)} summoned."
     return _act(ticket_id, "whistle", work)
 

@@ -189,8 +189,14 @@ class AssessmentConfig:
     surge_baseline_weeks: int = 8
     surge_sigmas: float = 3.0
     surge_min_tickets: int = 5
+    min_orders_ranked: int = 5
+    confidence_z: float = 1.96
 
     def __post_init__(self) -> None:
+        if self.min_orders_ranked < 1:
+            raise ConfigError("assessment.min_orders_ranked: at least 1")
+        if self.confidence_z <= 0:
+            raise ConfigError("assessment.confidence_z: must be positive (1.96 for 95%)")
         for name in self.weights:
             if name not in RATES:
                 raise ConfigError(f"assessment.weights.{name}: unknown rate (use {', '.join(RATES)})")
@@ -273,6 +279,26 @@ class EscalationConfig:
             hours = [step.after_hours for step in getattr(self, name)]
             if hours != sorted(hours):
                 raise ConfigError(f"escalation.{name}: steps must be in order of after_hours")
+
+
+@dataclass(frozen=True)
+class WhistlesConfig:
+    """吹哨报到 clocks: report in within hours of the summons, part done by the ticket's deadline."""
+
+    report_hours: Mapping[str, float] = field(default_factory=lambda: types.MappingProxyType(
+        {"emergency": 0.5, "livelihood": 2.0, "general": 2.0, "complex": 2.0}))
+    fractions: tuple[float, ...] = (0.5, 0.8)
+    # unit = the head of the summoned department; district and city as for the other clocks.
+    ladder: tuple[LadderStep, ...] = (LadderStep("unit", 0.0), LadderStep("district", 2.0),
+                                      LadderStep("city", 8.0))
+    sms: bool = True
+
+    def __post_init__(self) -> None:
+        if any(not 0 < f < 1 for f in self.fractions) or list(self.fractions) != sorted(set(self.fractions)):
+            raise ConfigError("whistles.fractions: numbers between 0 and 1, ascending, e.g. [0.5, 0.8]")
+        hours = [s.after_hours for s in self.ladder]
+        if hours != sorted(hours):
+            raise ConfigError("whistles.ladder: steps must be in order of after_hours")
 
 
 @dataclass(frozen=True)
@@ -420,6 +446,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    whistles: WhistlesConfig = field(default_factory=WhistlesConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     quiet_hours: QuietHoursConfig = field(default_factory=QuietHoursConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
@@ -591,6 +618,13 @@ def _check(config: Config) -> None:
         for cls, hours in table.items():
             if hours <= 0:
                 raise ConfigError(f"time_limits.{name}.{cls}: must be positive")
+    report = config.whistles.report_hours
+    missing = [c for c in TIME_LIMIT_CLASSES if c not in report]
+    extra = [c for c in report if c not in TIME_LIMIT_CLASSES]
+    if missing or extra:
+        raise ConfigError(f"whistles.report_hours: give exactly the classes {', '.join(TIME_LIMIT_CLASSES)}")
+    if any(h <= 0 for h in report.values()):
+        raise ConfigError("whistles.report_hours: hours must be positive")
     o311 = config.open311
     if "api" in o311.partners and o311.accept_api_token:
         raise ConfigError("open311.partners.api: the name api is the JSON API's own token (open311.accept_api_token)")

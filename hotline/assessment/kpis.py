@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from hotline.config import AssessmentConfig
-from hotline.store.models import MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, Ticket, Township
+from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, EarlierFollowup, Ticket,
+                                  Township)
 
 UNIT_TYPES = ("township", "department", "district")
 RATE_NAMES = ("response", "resolution", "satisfaction")
@@ -128,6 +129,11 @@ class UnitScore:
     score: float | None = None
     rank: int | None = None
     rates_used: tuple[str, ...] = field(default=())
+    # Fewer orders due than assessment.min_orders_ranked: shown, not ranked.
+    below_minimum: bool = False
+    response_ci: tuple[float, float] | None = None
+    resolution_ci: tuple[float, float] | None = None
+    satisfaction_ci: tuple[float, float] | None = None
 
     @property
     def missed(self) -> int:
@@ -153,7 +159,25 @@ class UnitScore:
                 "satisfaction_rate": _round(self.satisfaction_rate), "due": self.due,
                 "responded": self.responded, "missed": self.missed, "open_overdue": self.open_overdue,
                 "evaluated": self.evaluated, "solved": self.solved, "unsolved": self.unsolved, "rated": self.rated,
-                "satisfied": self.satisfied, "basically": self.basically, "unsatisfied": self.unsatisfied}
+                "satisfied": self.satisfied, "basically": self.basically, "unsatisfied": self.unsatisfied,
+                "ranked": self.rank is not None, "below_minimum": self.below_minimum,
+                **{f"{n}_ci_low": _round(ci[0]) if ci else None for n, ci in self._cis()},
+                **{f"{n}_ci_high": _round(ci[1]) if ci else None for n, ci in self._cis()}}
+
+    def _cis(self) -> list[tuple[str, tuple[float, float] | None]]:
+        return [("response", self.response_ci), ("resolution", self.resolution_ci),
+                ("satisfaction", self.satisfaction_ci)]
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of a rate successes/n (None when n is 0): honest for small counts."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -279,7 +303,34 @@ def _counts(session: Session, unit_type: str, periods: Sequence[Period], *, as_o
             continue
         out.setdefault((int(p), unit), {}).update(evaluated=evaluated, solved=solved or 0, rated=rated,
                                                   satisfied=satisfied or 0, basically=basically or 0)
+    _add_earlier_followups(session, out, unit_type, periods, as_of=as_of, unit_code=unit_code)
     return out
+
+
+def _add_earlier_followups(session: Session, out: dict, unit_type: str, periods: Sequence[Period], *,
+                           as_of: datetime, unit_code: str | None) -> None:
+    """First surveys of reopened tickets, superseded on the ticket but still counted in their own month."""
+    e = EarlierFollowup
+    if unit_type == "district":
+        key, filters = e.district_code, [e.district_code.is_not(None)]
+    else:
+        key, filters = e.unit_code, [e.unit_type == unit_type, e.unit_code.is_not(None)]
+    if unit_code is not None:
+        filters.append(key == unit_code)
+    b = bucket(e.followed_up_at, periods)
+    sat = e.followup_satisfaction
+    stmt = (select(b.label("p"), key.label("unit_key"), func.count(e.followup_solved), _sum(e.followup_solved.is_(True)),
+                   func.count(sat), _sum(sat == "satisfied"), _sum(sat == "basically"))
+            .where(e.followed_up_at >= periods[0].start, e.followed_up_at < periods[-1].end,
+                   e.followed_up_at <= as_of, *filters)
+            .group_by(literal_column("p"), literal_column("unit_key")))
+    for p, unit, evaluated, solved, rated, satisfied, basically in session.execute(stmt):
+        if p is None:
+            continue
+        row = out.setdefault((int(p), unit), {})
+        for name, n in (("evaluated", evaluated), ("solved", solved), ("rated", rated), ("satisfied", satisfied),
+                        ("basically", basically)):
+            row[name] = row.get(name, 0) + (n or 0)
 
 
 def _finish(score: UnitScore, config: AssessmentConfig) -> UnitScore:
@@ -295,18 +346,29 @@ def _finish(score: UnitScore, config: AssessmentConfig) -> UnitScore:
     total = sum(w for _, w in used)
     score.score = 100 * sum(rates[n] * w for n, w in used) / total if total else None
     score.rates_used = tuple(n for n, _ in used)
+    z = config.confidence_z
+    score.response_ci = wilson(score.responded, score.due, z)
+    score.resolution_ci = wilson(score.solved, score.evaluated, z)
+    score.satisfaction_ci = wilson(good, score.rated, z)
+    score.below_minimum = score.due < config.min_orders_ranked
     return score
 
 
 def rank_in_place(scores: list[UnitScore]) -> list[UnitScore]:
-    """Sort by score (best first, unscored last) and give competition ranks (1, 2, 2, 4)."""
-    scores.sort(key=lambda s: (s.score is None, -(s.score or 0.0), s.unit.code))
+    """Sort by score, ties by volume (orders due), and give competition ranks (1, 2, 2, 4).
+
+    Units below the minimum volume and units with no score are listed after the ranked ones, unranked.
+    """
+    def rankable(s: UnitScore) -> bool:
+        return s.score is not None and not s.below_minimum
+
+    scores.sort(key=lambda s: (not rankable(s), s.score is None, -(s.score or 0.0), -s.due, s.unit.code))
     previous, rank = None, 0
     for i, s in enumerate(scores, start=1):
-        if s.score is None:
+        if not rankable(s):
             s.rank = None
             continue
-        key = round(s.score, 6)
+        key = (round(s.score, 6), s.due)
         if key != previous:
             rank, previous = i, key
         s.rank = rank
@@ -392,8 +454,11 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
         f"\"basically satisfied\" answers {basically}.",
         f"Composite score = weighted mean of the three rates × 100 with weights {share} (to be confirmed by "
         f"the operator). A rate with nothing to measure that month is left out and the other weights scale up.",
-        "Rank = position among units of the same type by score (ties share a rank); units with no orders due "
-        "and no follow-ups are not ranked.",
+        f"Rank = position among units of the same type by score; at equal score the unit with more orders due "
+        f"ranks higher (equal score and volume share a rank). A unit with fewer than {config.min_orders_ranked} "
+        f"orders due in the month is shown but not ranked (marked), and so is a unit with nothing to score.",
+        f"Each rate is shown with its count and a Wilson score interval (z = {config.confidence_z:g}): the range "
+        f"the unit's true rate plausibly lies in, wide when the count is small.",
         "Consultations the hotline answered itself (from the knowledge base or by an agent at intake, never "
         "dispatched) " + ("count in the rates where their place says (the district's)."
                           if config.count_answered_consults

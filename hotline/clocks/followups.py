@@ -168,7 +168,8 @@ def record_answers(session: Session, ticket: Ticket, *, solved: bool, satisfacti
                    channel: str, config: Config | None = None) -> bool:
     """Store both answers for the three rates; "not solved" reopens and tells the unit. False if already done."""
     try:
-        tickets.record_followup(session, ticket, solved=solved, satisfaction=satisfaction, actor="citizen", now=now)
+        tickets.record_followup(session, ticket, solved=solved, satisfaction=satisfaction, actor="citizen", now=now,
+                                limits=config.time_limits if config else None)
     except InvalidTransition:
         return False  # answered already (by voice and SMS, or twice): the first answer stands
     tickets.record_event(session, ticket, actor="citizen", action="followup_channel", now=now,

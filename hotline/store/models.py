@@ -265,6 +265,10 @@ class Whistle(Base):
     """吹哨报到: a township summons a department, which must report in and report its part done."""
 
     __tablename__ = "whistles"
+    __table_args__ = (
+        Index("ix_whistles_due", "next_action_at", postgresql_where=text("next_action_at IS NOT NULL"),
+              sqlite_where=text("next_action_at IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
@@ -274,8 +278,33 @@ class Whistle(Base):
     reported_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     done_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     done_note: Mapped[Optional[str]] = mapped_column(Text)
+    # The part-done clock runs to the ticket's deadline (never before the report-in deadline);
+    # NULL in rows written before the whistle clocks (they are not swept).
+    done_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The scheduler's two clocks on this row (hotline/clocks/whistles.py): actions done of each plan,
+    # and when to look again (NULL = nothing left to do).
+    report_stage: Mapped[int] = mapped_column(Integer, default=0)
+    done_stage: Mapped[int] = mapped_column(Integer, default=0)
+    next_action_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket] = relationship(back_populates="whistles")
+    department: Mapped["Department"] = relationship()
+
+
+class EarlierFollowup(Base):
+    """A 回访 answer superseded by a later survey after a reopen; it still counts in the month it was given."""
+
+    __tablename__ = "earlier_followups"
+    __table_args__ = (Index("ix_earlier_followups_at", "followed_up_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    followed_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    followup_solved: Mapped[Optional[bool]] = mapped_column(Boolean)
+    followup_satisfaction: Mapped[Optional[str]] = mapped_column(String(16))
+    # The unit assessed for it: the one holding the ticket when the citizen answered.
+    unit_type: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[Optional[str]] = mapped_column(String(40))
+    district_code: Mapped[Optional[str]] = mapped_column(String(12))
 
 
 class OutboundMessage(Base):

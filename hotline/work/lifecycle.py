@@ -12,7 +12,8 @@ from hotline.config import TimeLimitsConfig
 from hotline.errors import InvalidInput, InvalidTransition, TicketNotFound, WhistlesOutstanding
 from hotline.store.models import (CLOCK_FEEDBACK, CLOCK_FIRST_CONTACT, CLOCK_FOLLOWUP, CLOCK_SIGN_FOR, CLOSED,
                             DISPATCHED, FOLLOWED_UP, IN_PROGRESS, MERGED, NEW, OPEN_STATUSES, REOPENED,
-                            RESOLVED, RETURNED, SIGNED, Deadline, Ticket, TicketEvent, Whistle)
+                            RESOLVED, RETURNED, SIGNED, Deadline, EarlierFollowup, Ticket, TicketEvent,
+                            Whistle)
 
 # action -> (statuses it may start from, status it leads to). None keeps the status.
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
@@ -142,8 +143,12 @@ def blow_whistle(session: Session, ticket: Ticket, *, summons: list[tuple[str, s
         raise InvalidInput("summon at least one department", field="departments")
     created = []
     for department_code, request in summons:
+        report_due = now + timedelta(hours=report_within_hours)
+        # The part-done clock runs to the ticket's own deadline, never before the report-in one;
+        # next_action_at = now lets the scheduler plan both clocks on its next sweep.
         w = Whistle(ticket=ticket, department_code=department_code, request=request, blown_at=now,
-                    report_due_at=now + timedelta(hours=report_within_hours))
+                    report_due_at=report_due, done_due_at=max(ticket.due_at, report_due),
+                    report_stage=0, done_stage=0, next_action_at=now)
         session.add(w)
         created.append(w)
     _transition(session, ticket, "whistle", actor=actor, now=now,
@@ -222,23 +227,49 @@ def answer_directly(session: Session, ticket: Ticket, *, answer: str, actor: str
 
 
 def record_followup(session: Session, ticket: Ticket, *, solved: bool, satisfaction: str, actor: str,
-                    now: datetime) -> None:
+                    now: datetime, limits: TimeLimitsConfig | None = None) -> None:
     """回访 answers; "not solved" reopens the ticket for the unit."""
     if satisfaction not in SATISFACTION:
         raise InvalidInput(f"satisfaction must be one of {', '.join(SATISFACTION)}", field="satisfaction")
     _transition(session, ticket, "followup", actor=actor, now=now,
                 data={"solved": solved, "satisfaction": satisfaction})
+    if ticket.followed_up_at is not None:
+        # A second survey after a reopen: the first answer keeps counting in its own month.
+        session.add(EarlierFollowup(ticket_id=ticket.id, followed_up_at=ticket.followed_up_at,
+                                    followup_solved=ticket.followup_solved,
+                                    followup_satisfaction=ticket.followup_satisfaction,
+                                    unit_type=ticket.unit_type, unit_code=ticket.unit_code,
+                                    district_code=ticket.district_code))
     ticket.followup_solved, ticket.followup_satisfaction, ticket.followed_up_at = solved, satisfaction, now
     meet_clock(ticket, CLOCK_FOLLOWUP, now)
     if not solved:
-        reopen(session, ticket, reason="citizen says not solved", actor=actor, now=now)
+        reopen(session, ticket, reason="citizen says not solved", actor=actor, now=now, limits=limits)
 
 
-def reopen(session: Session, ticket: Ticket, *, reason: str, actor: str, now: datetime) -> None:
-    """Back to the unit that had it."""
+def reopen(session: Session, ticket: Ticket, *, reason: str, actor: str, now: datetime,
+           limits: TimeLimitsConfig | None = None) -> None:
+    """Back to the unit that had it; with limits, a new feedback clock from now and a fresh 回访 after it."""
     _transition(session, ticket, "reopen", actor=actor, now=now, note=reason)
     ticket.resolved_at = None
     ticket.closed_at = None
+    if limits is not None:
+        restart_feedback(ticket, now=now, limits=limits)
+
+
+def restart_feedback(ticket: Ticket, *, now: datetime, limits: TimeLimitsConfig) -> None:
+    """Reopened means a new clock: feedback due from the reopening, and a second survey after that."""
+    due = deadlines.feedback_due(now, ticket.time_limit_class, limits)
+    ticket.due_at = due
+    feedback = _deadline(ticket, CLOCK_FEEDBACK)
+    if feedback is not None:
+        feedback.starts_at, feedback.due_at = now, due
+        feedback.state, feedback.met_at, feedback.stage, feedback.next_action_at = "pending", None, 0, due
+    followup = _deadline(ticket, CLOCK_FOLLOWUP)
+    if followup is not None:
+        # Woken by resolve like the first one; stage 0 = the answer still to be sent.
+        followup.starts_at, followup.due_at = due, due + timedelta(hours=limits.followup_delay_hours)
+        followup.state, followup.met_at, followup.stage, followup.attempts = "pending", None, 0, 0
+        followup.next_action_at = None
 
 
 def close(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> None:

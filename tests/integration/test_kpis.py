@@ -101,7 +101,8 @@ def test_a_moment_at_midnight_beijing_on_the_first_belongs_to_the_new_month(sess
 
 
 def test_units_are_ranked_among_their_own_type_with_shared_ranks_for_ties(session, db):
-    core, cfg = db.core, db.config.assessment
+    # One order each: ranked only with the minimum volume lowered to 1 (tests/integration/test_fair_ranking.py).
+    core, cfg = db.core, dataclasses.replace(db.config.assessment, min_orders_ranked=1)
     walk(session, core, opened=at("2026-11-10 00:00"), sign=1 * H, contact=2 * H)
     walk(session, core, township=SANLITUN, opened=at("2026-11-10 00:00"), sign=3 * H, contact=2 * H + 3 * H)
     # A department order: ranked among departments, not townships.
@@ -133,7 +134,7 @@ def test_districts_roll_up_every_order_located_in_them(session, db):
 
 
 def test_a_unit_sees_only_its_own_row_with_its_rank_among_all(session, db):
-    core, cfg = db.core, db.config.assessment
+    core, cfg = db.core, dataclasses.replace(db.config.assessment, min_orders_ranked=1)
     walk(session, core, opened=at("2026-11-10 00:00"), sign=3 * H, contact=5 * H)
     walk(session, core, township=SANLITUN, opened=at("2026-11-10 00:00"), sign=1 * H, contact=2 * H)
     session.commit()

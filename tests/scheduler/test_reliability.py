@@ -184,7 +184,7 @@ def test_the_jobs_are_declared_with_explicit_ids_coalesced_and_never_overlapping
         scheduler.shutdown(wait=False)
         pool.shutdown()
 
-    assert set(jobs) == {job.id for job in JOBS} == {"deadlines", "outbox", "callbacks", "in_doubt"}
+    assert set(jobs) == {job.id for job in JOBS} == {"deadlines", "whistles", "outbox", "callbacks", "in_doubt"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time == db.config.scheduler.misfire_grace_s

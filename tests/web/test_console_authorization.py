@@ -170,6 +170,7 @@ EXPECTED_NAV = {  # label -> the roles that see it (and whose page lets them in)
     "Users": ("supervisor", "admin"),
     "Units & codes": ("admin",),
     "Assessment (考评)": ("handler", "department", "supervisor", "admin"),
+    "Whistle figures (报到率)": ("handler", "department", "supervisor", "admin"),
     "Hotspots (热点)": ("supervisor", "admin"),
     "Problems (每月一题)": ("supervisor", "admin"),
     "Charts": ("supervisor", "admin"),
