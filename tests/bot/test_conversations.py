@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from hotline.store.conversations import find_or_create_conversation
+from hotline.contact.turn import Channel, Inbound
 from hotline.store.db import utcnow
 from hotline.store.models import Conversation, Ticket
 from tests.bot.support import chat, texts
@@ -54,14 +55,20 @@ def test_an_english_description_naming_the_place_skips_the_where_question(bot_cl
 
 
 def test_an_sms_with_the_citizens_phone_is_never_asked_for_a_number(bot_services):
+    sms = Channel("sms", by_phone=True, thread_hours=24, opt_out=True, surveys=True)
+
+    def text(words, key):
+        return bot_services.converse(Inbound(sms, sender="+8613900139000", text=words, message_key=key), now=utcnow())
+
+    first = text("望京街道的路灯坏了好几天了", "SMbot1")
+    assert "确认" in first.replies[0].text
+    filed = text("是的", "SMbot2")
+    assert filed.ticket is not None
     with bot_services.session() as s:
-        conv, _ = find_or_create_conversation(s, channel="sms", now=utcnow(), lang="zh")
-        first = bot_services.dialogue.respond(s, conv, "望京街道的路灯坏了好几天了", now=utcnow(),
-                                              phone="+8613900139000")
-        assert first.engine == "rasa" and "确认" in first.replies[0].text
-        filed = bot_services.dialogue.respond(s, conv, "是的", now=utcnow(), phone="+8613900139000")
-        assert filed.ticket is not None and filed.ticket.citizen.phone == "+8613900139000"
-        assert conv.ticket_id == filed.ticket.id
+        ticket = s.scalars(select(Ticket)).one()
+        conv = s.get(Conversation, filed.conversation_id)
+        assert ticket.citizen.phone == "+8613900139000" and conv.ticket_id == ticket.id
+        assert conv.state.get("rasa_sender") and conv.state.get("engine") != "form"  # the bot did it, not the form
 
 
 def test_status_by_reference_and_by_my_latest(bot_client):
