@@ -10,6 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from hotline.config import Config, load_config
+from hotline.store import migrate
 from hotline.wiring import Services, build_services
 
 log = logging.getLogger("hotline")
@@ -29,6 +30,11 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       SESSION_COOKIE_SECURE=config.is_production, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
+    if config.app.trusted_proxies:
+        # Behind nginx: the citizen's address (login limits, logs) is the proxy's X-Forwarded-For entry.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = config.app.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["hotline"] = services
 
     from api import bp as api_bp
@@ -55,9 +61,25 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             return jsonify({"status": "error", "database": "unreachable"}), 503
         return jsonify({"status": "ok", "database": "ok"})
 
+    head = migrate.head_revision()
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready for traffic: the database answers and is at this code's migration (load balancers, deploys)."""
+        try:
+            with services.engine.connect() as conn:
+                current = migrate.current_revision(conn)
+        except Exception:  # noqa: BLE001 - any database failure means not ready
+            log.exception("readiness check: database unreachable")
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        if current != head:
+            # A host with newer code than the database (or the reverse) must not take traffic mid-deploy.
+            return jsonify({"status": "error", "database": "ok", "revision": current, "expected": head}), 503
+        return jsonify({"status": "ok", "database": "ok", "revision": current})
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if request.path.startswith("/api/") or request.path == "/healthz":
+        if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
             return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), exc.code
         return exc
 
@@ -85,7 +107,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Migrate the database to the latest revision and load reference data (safe to re-run)."""
-        from hotline.store import migrate
         from hotline.store.refdata import load_reference_data
 
         svc: Services = app.extensions["hotline"]

@@ -29,6 +29,11 @@ class AppConfig:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Asia/Shanghai"
     default_lang: str = "zh"
+    trusted_proxies: int = 0
+
+    def __post_init__(self) -> None:
+        if self.trusted_proxies < 0:
+            raise ConfigError("app.trusted_proxies: 0 or more")
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,44 @@ class CallbacksConfig:
             raise ConfigError("callbacks: ring and wait times must be positive")
 
 
+# Procfile.cluster runs this many of each: web host, Rasa server, action server.
+CLUSTER_HOSTS = 2
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """`make cluster`: ports, services and files of the small city deployment on one machine (deploy/)."""
+
+    dir: str = "instance/cluster"
+    port: int = 8100
+    rasa_port: int = 8101
+    web_ports: tuple[int, ...] = (5101, 5102)
+    rasa_ports: tuple[int, ...] = (5111, 5112)
+    action_ports: tuple[int, ...] = (5121, 5122)
+    web_workers: int = 2
+    web_threads: int = 4
+    public_base_url: str = ""
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_cluster"
+    rasa_tracker_store_url: str = "postgresql://postgres@127.0.0.1:5432/hotline_cluster_rasa"
+    redis_url: str = "redis://127.0.0.1:6379/1"
+    rasa_lock_lifetime_s: int = 6
+    rasa_timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("web_ports", "rasa_ports", "action_ports"):
+            if len(getattr(self, name)) != CLUSTER_HOSTS:
+                raise ConfigError(f"cluster.{name}: list {CLUSTER_HOSTS} ports (Procfile.cluster runs "
+                                  f"{CLUSTER_HOSTS} of each)")
+        ports = [self.port, self.rasa_port, *self.web_ports, *self.rasa_ports, *self.action_ports]
+        if any(not 0 < p < 65536 for p in ports):
+            raise ConfigError("cluster: ports must be between 1 and 65535")
+        if len(set(ports)) != len(ports):
+            raise ConfigError("cluster: every port must be different")
+        if min(self.web_workers, self.web_threads, self.rasa_lock_lifetime_s) < 1 or self.rasa_timeout_s <= 0:
+            raise ConfigError("cluster: web_workers, web_threads, rasa_lock_lifetime_s and rasa_timeout_s "
+                              "must be positive")
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting of the hotline."""
@@ -303,6 +346,7 @@ class Config:
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     callbacks: CallbacksConfig = field(default_factory=CallbacksConfig)
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     @property
     def is_production(self) -> bool:
@@ -315,6 +359,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "HOTLINE_MODE": "app.mode",
     "SECRET_KEY": "app.secret_key",
     "PUBLIC_BASE_URL": "app.public_base_url",
+    "TRUSTED_PROXIES": "app.trusted_proxies",
     "DATABASE_URL": "database.url",
     "HOTLINE_API_TOKEN": "api.token",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",
@@ -323,6 +368,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "TWILIO_AGENT_NUMBER": "twilio.agent_number",
     "TWILIO_API_BASE_URL": "twilio.api_base_url",
     "RASA_URL": "rasa.url",
+    "RASA_TIMEOUT_S": "rasa.timeout_s",
+    "CLUSTER_DATABASE_URL": "cluster.database_url",
+    "CLUSTER_RASA_TRACKER_STORE_URL": "cluster.rasa_tracker_store_url",
+    "CLUSTER_REDIS_URL": "cluster.redis_url",
 }
 
 # Secrets that production refuses to start without.
