@@ -46,7 +46,7 @@ class Supervisor:
         """Start one process (again); its output is appended to <logs>/<name>.log."""
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child holds it; closed with the process
         try:
-            proc = subprocess.Popen(["/bin/sh", "-c", "exec " + self.commands[name]], cwd=PROJECT_ROOT,
+            proc = subprocess.Popen(["/bin/sh", "-c", self.commands[name]], cwd=PROJECT_ROOT,
                                     env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         finally:
             log.close()

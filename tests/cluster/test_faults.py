@@ -1,0 +1,187 @@
+"""The small city under load loses a web host, a scheduler and a Rasa server (kill -9) and sees PostgreSQL restart.
+
+Procfile.cluster's processes (nginx, two web hosts, two schedulers, two Rasa servers on the SQL tracker store
+and the Redis lock store, an action server each) run on free loopback ports against their own databases and
+the fake Twilio. Citizens text, call, chat and use the API through nginx at about 20 requests a second while
+reminders fall due. Afterwards:
+- every complaint whose citizen was told a reference is in the database exactly once, under that reference;
+- every reminder that fell due reached Twilio exactly once, and every outbound row that says "sent" did;
+- chats that were half-way through the form when their Rasa server died go on where they were, on the other.
+The whole run stops by itself in about three minutes (most of it Rasa loading its model twice).
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hotline.store.db import utcnow
+from hotline.store.models import Conversation, Ticket
+from tests.cluster.load import MARKER, Citizens, Complaint, Load
+from tests.cluster.support import (RASA, TWILIO_TOKEN, outbox_open, outbox_sent, outbox_statuses,
+                                   rasa_turns, reminders_received, restart_postgresql, running_cluster,
+                                   seed_reminders)
+from tests.helpers import API_TOKEN
+
+pytestmark = [pytest.mark.cluster, pytest.mark.rasa, pytest.mark.timeout(300)]
+
+# Arrivals per second by kind of citizen: ~1 SMS complaint (2 texts), 0.5 calls (6 webhooks), 0.5 chats
+# (4 turns), 2 API partners (2 requests): about 12 requests a second, and 8 Rasa turns or parses.
+EVERY = {"sms": 1.0, "call": 2.0, "chat": 2.0, "api": 0.5}
+MID_FORM_CHATS = 10
+REMINDERS, REMINDERS_OVER_S = 200, 50.0
+
+
+def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exactly_once(tmp_path, fake_twilio):
+    fake_twilio.delay_s = 0.2  # every send takes a while, so a killed scheduler leaves some in flight
+    with running_cluster(tmp_path, fake_twilio.base_url, rasa_timeout_s=150) as cluster:
+        sup, svc = cluster.supervisor, cluster.services
+        citizens = Citizens(cluster.url, TWILIO_TOKEN, API_TOKEN)
+        refs = seed_reminders(svc, REMINDERS, first=utcnow() + timedelta(seconds=2), spread_s=REMINDERS_OVER_S)
+        load = Load(citizens, EVERY)
+        events: list[tuple[float, str]] = []
+        t0 = time.monotonic()
+
+        def mark(what: str) -> None:
+            events.append((round(time.monotonic() - t0, 1), what))
+
+        def at(second: float) -> None:
+            time.sleep(max(0.0, t0 + second - time.monotonic()))
+
+        load.start()
+        # Chats that stop half-way through the form (the bot has the problem and the place, asks for a number).
+        resume = threading.Event()
+        paused: list[Complaint] = []
+        lock = threading.Lock()
+
+        def hold(c: Complaint) -> None:
+            with lock:
+                paused.append(c)
+            resume.wait(timeout=120)
+
+        chats = ThreadPoolExecutor(max_workers=MID_FORM_CHATS, thread_name_prefix="mid-form")
+        mid_form = [chats.submit(citizens.chat, hold, 2) for _ in range(MID_FORM_CHATS)]
+
+        at(10)
+        sup.kill("web1")
+        mark("kill -9 web1")
+        at(18)
+        sup.kill("scheduler1")
+        mark("kill -9 scheduler1")
+        at(25)
+        deadline = time.monotonic() + 30
+        while len(paused) < MID_FORM_CHATS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # The Rasa server that took most of the paused chats' last turns is the one that dies.
+        senders = _rasa_senders(svc, [c.conversation_id for c in paused])
+        last_port = {}
+        for _, port, sender in rasa_turns(cluster.plan.dir / "nginx-rasa.log"):
+            last_port[sender] = port
+        ports = Counter(last_port.get(senders.get(c.conversation_id)) for c in paused)
+        victim = max(RASA, key=lambda name: ports[str(cluster.rasa_port(name))])
+        on_victim = {c.conversation_id for c in paused
+                     if last_port.get(senders.get(c.conversation_id)) == str(cluster.rasa_port(victim))}
+        sup.kill(victim)
+        mark(f"kill -9 {victim} ({len(on_victim)} of {len(paused)} paused chats last talked to it)")
+        at(35)
+        resume.set()
+        mark("paused chats go on")
+        at(40)
+        sup.start("web1")
+        sup.start("scheduler1")
+        mark("web1 and scheduler1 started again")
+        at(48)
+        took = restart_postgresql()
+        mark(f"PostgreSQL restarted ({took:.1f} s)")
+        at(62)
+        done = load.stop()
+        mark(f"load stopped: {len(done)} citizens")
+        resumed = [f.result(timeout=60) for f in mid_form]
+        chats.shutdown()
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline and (outbox_open(svc) or len(reminders_received(fake_twilio, refs)) < len(refs)):
+            time.sleep(0.5)
+        time.sleep(2)  # room for a late duplicate to show up
+        mark("outbox settled")
+
+        tickets = _tickets_by_marker(svc)
+        engines = _engines(svc, [c.conversation_id for c in resumed])
+        sent_rows, statuses = outbox_sent(svc), outbox_statuses(svc)
+        received = reminders_received(fake_twilio, refs)
+        twilio_got = Counter((p["To"], p.get("Body", "")) for p in fake_twilio.accepted_messages())
+        alive = {name: sup.alive(name) for name in sup.commands}
+        logs = {name: sup.log(name, 1500) for name in ("web2", "scheduler2")}
+
+    complaints = done + resumed
+    acked = [c for c in complaints if c.reference]
+    by_channel = Counter(c.channel for c in complaints)
+    acked_by_channel = Counter(c.channel for c in acked)
+    wrong = [(c.channel, c.marker, c.reference, tickets.get(c.marker)) for c in acked
+             if [t[0] for t in tickets.get(c.marker, [])] != [c.reference]]
+    doubled = {m: ts for m, ts in tickets.items() if len(ts) > 1}
+    resumed_acked = [c for c in resumed if c.reference]
+    where_they_were = [c for c in resumed_acked
+                       if any(loc and c.location in loc for _, loc in tickets.get(c.marker, []))]
+    on_rasa_after = [c for c in resumed_acked if c.conversation_id in on_victim and engines.get(c.conversation_id) == "rasa"]
+
+    print("\n== cluster fault test ==")
+    for second, what in events:
+        print(f"  t+{second:5.1f}s  {what}")
+    print(f"complaints: {len(complaints)} ({dict(by_channel)}); told a reference: {len(acked)} ({dict(acked_by_channel)})")
+    print(f"  in the database exactly once under the reference they were told: {len(acked) - len(wrong)} of {len(acked)}")
+    print(f"  markers filed twice (told or not): {len(doubled)}; without a reference: "
+          f"{Counter(c.error.split(':')[0] for c in complaints if not c.reference and c.error)}")
+    print(f"reminders due: {len(refs)}; reached Twilio once: {sum(1 for r in refs if received[r] == 1)}, "
+          f"twice or more: {sum(1 for r in refs if received[r] > 1)}, never: {sum(1 for r in refs if not received[r])}")
+    print(f"outbound rows: {dict(statuses)}; sent rows matching Twilio's own list: {sent_rows == twilio_got}")
+    print(f"mid-form chats: {len(resumed)}, filed: {len(resumed_acked)}, with the place given before the kill: "
+          f"{len(where_they_were)}; {len(on_victim)} were on the killed Rasa, {len(on_rasa_after)} of them "
+          f"went on with the bot on the other (engines: {dict(Counter(engines.values()))})")
+    print(f"driver errors: {load.crashed[:5]}")
+
+    assert not load.crashed, load.crashed
+    assert not wrong, wrong
+    assert {r: received[r] for r in refs} == {r: 1 for r in refs}, (statuses, logs)
+    assert sent_rows == twilio_got
+    assert statuses.get("queued", 0) == 0 and statuses.get("sending", 0) == 0, statuses
+    # The cluster carried the load through the faults, on every channel.
+    assert len(acked) >= 0.8 * len(complaints), Counter(c.error for c in complaints if not c.reference)
+    for channel, n in by_channel.items():
+        assert acked_by_channel[channel] >= 0.5 * n, (channel, acked_by_channel, by_channel)
+    # Every paused chat was filed with what it had said before its Rasa server died ...
+    assert len(where_they_were) == len(resumed_acked) == MID_FORM_CHATS, [(c.error, c.marker) for c in resumed]
+    # ... and those the dead server had last served went on with the bot itself (the SQL tracker store).
+    assert on_victim and len(on_rasa_after) == len(on_victim), (on_victim, engines)
+    assert alive["web2"] and alive["scheduler2"] and alive["nginx"], alive
+
+
+def _tickets_by_marker(svc) -> dict[str, list[tuple[str, str]]]:
+    """marker -> [(reference, location text)] of every ticket whose text carries a marker."""
+    found = defaultdict(list)
+    with svc.read_session() as s:
+        for ref, text, location in s.execute(select(Ticket.reference, Ticket.text, Ticket.location_text)):
+            m = MARKER.search(text or "")
+            if m:
+                found[m.group(1)].append((ref, location or ""))
+    return dict(found)
+
+
+def _rasa_senders(svc, conversation_ids: list[str]) -> dict[str, str]:
+    """chat conversation id -> the Rasa sender id the app uses for it."""
+    with svc.read_session() as s:
+        rows = s.scalars(select(Conversation).where(Conversation.external_id.in_(conversation_ids)))
+        return {c.external_id: (c.state or {}).get("rasa_sender") for c in rows}
+
+
+def _engines(svc, conversation_ids: list[str]) -> dict[str, str]:
+    """chat conversation id -> who answered its last turn: the bot, or the built-in form after a failure."""
+    with svc.read_session() as s:
+        rows = s.scalars(select(Conversation).where(Conversation.external_id.in_(conversation_ids)))
+        return {c.external_id: (c.state or {}).get("engine") or "rasa" for c in rows}
+
