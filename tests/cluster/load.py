@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -264,14 +264,13 @@ def _answer(reply: str, c: Complaint, *, confirm: str) -> str | None:
 class Load:
     """Open-loop load: each kind of citizen arrives every `every` seconds on a pool of threads."""
 
-    def __init__(self, citizens: Citizens, every: dict[str, float], workers: int = 24):
+    def __init__(self, citizens: Citizens, every: dict[str, float], workers: int = 32):
         self.citizens = citizens
         self.every = every
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citizen")
-        self.done: list[Complaint] = []
+        self.futures: list[Future] = []
         self.crashed: list[str] = []
         self._stop = threading.Event()
-        self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -284,25 +283,22 @@ class Load:
         flow = getattr(self.citizens, kind)
         nxt = time.monotonic()
         while not self._stop.is_set():
-            self.pool.submit(self._one, flow)
+            self.futures.append(self.pool.submit(flow))
             nxt += every
             self._stop.wait(max(0.0, nxt - time.monotonic()))
 
-    def _one(self, flow) -> None:
-        try:
-            c = flow()
-        except Exception as exc:  # noqa: BLE001 - a driver bug must show in the counts, not hang the run
-            c = None
-            with self._lock:
-                self.crashed.append(f"{type(exc).__name__}: {exc}")
-        if c is not None:
-            with self._lock:
-                self.done.append(c)
-
-    def stop(self) -> list[Complaint]:
-        """No new citizens; wait for those on the line; everything that finished."""
+    def stop(self, wait_s: float) -> tuple[list[Complaint], int]:
+        """No new citizens; wait up to wait_s for those on the line. (finished complaints, still on the line)."""
         self._stop.set()
         for t in self._threads:
             t.join(timeout=5)
-        self.pool.shutdown(wait=True)
-        return list(self.done)
+        finished, pending = wait(self.futures, timeout=wait_s)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        done = []
+        for f in finished:
+            exc = f.exception()
+            if exc is not None:  # a driver bug must show in the counts
+                self.crashed.append(f"{type(exc).__name__}: {exc}")
+            else:
+                done.append(f.result())
+        return done, len(pending)
