@@ -307,8 +307,8 @@ class ClusterConfig:
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_cluster"
     rasa_tracker_store_url: str = "postgresql://postgres@127.0.0.1:5432/hotline_cluster_rasa"
     redis_url: str = "redis://127.0.0.1:6379/1"
-    rasa_lock_lifetime_s: int = 6
-    rasa_timeout_s: float = 10.0
+    rasa_lock_lifetime_s: int = 5
+    rasa_timeout_s: float = 12.0
 
     def __post_init__(self) -> None:
         for name in ("web_ports", "rasa_ports", "action_ports"):

@@ -11,7 +11,8 @@ The whole run stops by itself in about three minutes (most of it Rasa loading it
 """
 from __future__ import annotations
 
-import re
+import dataclasses
+import json
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,13 +22,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from deploy.sandbox import RASA
 from hotline.store.db import utcnow
 from hotline.store.models import Conversation, Ticket
-from tests.cluster.load import MARKER, Citizens, Complaint, Load
-from tests.cluster.support import (RASA, TWILIO_TOKEN, outbox_open, outbox_sent, outbox_statuses,
+from tests.cluster.support import (TWILIO_TOKEN, outbox_open, outbox_sent, outbox_statuses,
                                    rasa_turns, reminders_received, restart_postgresql, running_cluster,
                                    seed_reminders)
 from tests.helpers import API_TOKEN
+from tools.citizens import MARKER, Citizens, Complaint, Load
 
 pytestmark = [pytest.mark.cluster, pytest.mark.rasa]
 
@@ -49,7 +51,7 @@ def startup_budget(request) -> float:
 def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exactly_once(request, tmp_path,
                                                                                            fake_twilio):
     fake_twilio.delay_s = 0.2  # every send takes a while, so a killed scheduler leaves some in flight
-    with running_cluster(tmp_path, fake_twilio.base_url, rasa_timeout_s=startup_budget(request)) as cluster:
+    with running_cluster(tmp_path, fake_twilio.base_url, ready_within_s=startup_budget(request)) as cluster:
         sup, svc = cluster.supervisor, cluster.services
         citizens = Citizens(cluster.url, TWILIO_TOKEN, API_TOKEN)
         refs = seed_reminders(svc, REMINDERS, first=utcnow() + timedelta(seconds=2), spread_s=REMINDERS_OVER_S)
@@ -84,34 +86,41 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
         sup.kill("scheduler1")
         mark("kill -9 scheduler1")
         at(25)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 20
         while len(paused) < MID_FORM_CHATS and time.monotonic() < deadline:
             time.sleep(0.2)
+        with lock:
+            paused = list(paused)  # a chat that pauses later is an ordinary chat
         # The Rasa server that took most of the paused chats' last turns is the one that dies.
         senders = _rasa_senders(svc, [c.conversation_id for c in paused])
         last_port = {}
         for _, port, sender in rasa_turns(cluster.plan.dir / "nginx-rasa.log"):
             last_port[sender] = port
         ports = Counter(last_port.get(senders.get(c.conversation_id)) for c in paused)
-        victim = max(RASA, key=lambda name: ports[str(cluster.rasa_port(name))])
+        victim = max(RASA, key=lambda name: ports[str(cluster.port(name))])
         on_victim = {c.conversation_id for c in paused
-                     if last_port.get(senders.get(c.conversation_id)) == str(cluster.rasa_port(victim))}
+                     if last_port.get(senders.get(c.conversation_id)) == str(cluster.port(victim))}
         sup.kill(victim)
+        killed = time.monotonic() - t0
         mark(f"kill -9 {victim} ({len(on_victim)} of {len(paused)} paused chats last talked to it)")
-        at(35)
+        # Past the dead server's conversation locks and the web hosts' back-off after a failed Rasa call.
+        at(killed + 14)
         resume.set()
         mark("paused chats go on")
-        at(40)
+        at(killed + 16)
         sup.start("web1")
         sup.start("scheduler1")
         mark("web1 and scheduler1 started again")
-        at(48)
+        at(killed + 24)
         took = restart_postgresql()
         mark(f"PostgreSQL restarted ({took:.1f} s)")
-        at(62)
+        at(killed + 38)
         done, on_the_line = load.stop(wait_s=20)
         mark(f"load stopped: {len(done)} citizens done, {on_the_line} still on the line (not counted)")
-        resumed = [f.result(timeout=30) for f in mid_form]
+        chats_done = [f.result(timeout=30) for f in mid_form]
+        paused_ids = {c.conversation_id for c in paused}
+        resumed = [c for c in chats_done if c.conversation_id in paused_ids]
+        done += [c for c in chats_done if c.conversation_id not in paused_ids]
         chats.shutdown()
         deadline = time.monotonic() + 35
         while time.monotonic() < deadline and (outbox_open(svc) or len(reminders_received(fake_twilio, refs)) < len(refs)):
@@ -128,15 +137,16 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
         logs = {name: sup.log(name, 1500) for name in ("web2", "scheduler2")}
 
     complaints = done + resumed
+    _keep_for_post_mortem(tmp_path / "complaints.json", complaints, tickets, events)
     acked = [c for c in complaints if c.reference]
     by_channel = Counter(c.channel for c in complaints)
     acked_by_channel = Counter(c.channel for c in acked)
     wrong = [(c.channel, c.marker, c.reference, tickets.get(c.marker)) for c in acked
-             if [t[0] for t in tickets.get(c.marker, [])] != [c.reference]]
+             if [t["reference"] for t in tickets.get(c.marker, [])] != [c.reference]]
     doubled = {m: ts for m, ts in tickets.items() if len(ts) > 1}
     resumed_acked = [c for c in resumed if c.reference]
     where_they_were = [c for c in resumed_acked
-                       if any(loc and c.location in loc for _, loc in tickets.get(c.marker, []))]
+                       if any(c.location in t["location"] for t in tickets.get(c.marker, []) if t["location"])]
     on_rasa_after = [c for c in resumed_acked if c.conversation_id in on_victim and engines.get(c.conversation_id) == "rasa"]
 
     print("\n== cluster fault test ==")
@@ -152,7 +162,8 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
     print(f"mid-form chats: {len(resumed)}, filed: {len(resumed_acked)}, with the place given before the kill: "
           f"{len(where_they_were)}; {len(on_victim)} were on the killed Rasa, {len(on_rasa_after)} of them "
           f"went on with the bot on the other (engines: {dict(Counter(engines.values()))})")
-    print(f"driver errors: {load.crashed[:5]}")
+    print(f"driver errors: {load.crashed[:5]}; examples without a reference: "
+          f"{[c.error for c in complaints if not c.reference][:4]}; details in {tmp_path / 'complaints.json'}")
 
     assert not load.crashed, load.crashed
     assert not wrong, wrong
@@ -164,21 +175,31 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
     for channel, n in by_channel.items():
         assert acked_by_channel[channel] >= 0.5 * n, (channel, acked_by_channel, by_channel)
     # Every paused chat was filed with what it had said before its Rasa server died ...
-    assert len(where_they_were) == len(resumed_acked) == MID_FORM_CHATS, [(c.error, c.marker) for c in resumed]
+    assert len(resumed) >= MID_FORM_CHATS // 2, f"only {len(resumed)} chats got half-way in time: too slow to judge"
+    assert len(where_they_were) == len(resumed_acked) == len(resumed), [(c.error, c.marker) for c in resumed]
     # ... and those the dead server had last served went on with the bot itself (the SQL tracker store).
     assert on_victim and len(on_rasa_after) == len(on_victim), (on_victim, engines)
     assert alive["web2"] and alive["scheduler2"] and alive["nginx"], alive
 
 
-def _tickets_by_marker(svc) -> dict[str, list[tuple[str, str]]]:
-    """marker -> [(reference, location text)] of every ticket whose text carries a marker."""
+def _tickets_by_marker(svc) -> dict[str, list[dict]]:
+    """marker -> the tickets whose text carries it (reference, location, and what tells how it was filed)."""
     found = defaultdict(list)
     with svc.read_session() as s:
-        for ref, text, location in s.execute(select(Ticket.reference, Ticket.text, Ticket.location_text)):
-            m = MARKER.search(text or "")
+        for t in s.scalars(select(Ticket).order_by(Ticket.id)):
+            m = MARKER.search(t.text or "")
             if m:
-                found[m.group(1)].append((ref, location or ""))
+                found[m.group(1)].append({"reference": t.reference, "location": t.location_text or "",
+                                          "channel": t.channel, "external_id": t.external_id,
+                                          "opened_at": t.opened_at.isoformat(), "text": t.text})
     return dict(found)
+
+
+def _keep_for_post_mortem(path, complaints, tickets, events) -> None:
+    """Every complaint with the tickets found for it, and the fault timeline, beside the processes' logs."""
+    path.write_text(json.dumps({"events": events, "complaints": [
+        {**dataclasses.asdict(c), "tickets": tickets.get(c.marker, [])} for c in complaints]},
+        ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _rasa_senders(svc, conversation_ids: list[str]) -> dict[str, str]:

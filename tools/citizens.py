@@ -1,4 +1,4 @@
-"""A load driver for the cluster: citizens filing complaints by SMS, phone, web chat and the JSON API, through nginx.
+"""Simulated citizens for load and fault tests: complaints by SMS, phone, web chat and the JSON API, over HTTP.
 
 Every complaint carries a marker of its own in its text ("12345号楼"), so that afterwards each one can be
 found in the database. A request that meets a dead host is retried with the same keys, as Twilio (same
@@ -87,8 +87,11 @@ class Http:
 class Citizens:
     """The four kinds of citizen, each a function that files one complaint and returns it."""
 
-    def __init__(self, base_url: str, twilio_token: str, api_token: str, http: Http | None = None):
+    def __init__(self, base_url: str, twilio_token: str, api_token: str, *, public_url: str | None = None,
+                 http: Http | None = None):
         self.base = base_url.rstrip("/")
+        # Twilio signs the URL it calls, the hotline's public one, which a proxy may put elsewhere.
+        self.public = (public_url or base_url).rstrip("/")
         self.twilio_token = twilio_token
         self.api_token = api_token
         self.http = http or Http()
@@ -128,9 +131,9 @@ class Citizens:
         sid = "SM" + uuid.uuid4().hex
         params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": c.phone, "To": HOTLINE,
                   "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"}
-        url = self.base + "/twilio/sms"
-        resp = self.http.request("POST", url, data=params, headers={"X-Twilio-Signature": sign(self.twilio_token,
-                                                                                              url, params)})
+        signature = sign(self.twilio_token, self.public + "/twilio/sms", params)
+        resp = self.http.request("POST", self.base + "/twilio/sms", data=params,
+                                 headers={"X-Twilio-Signature": signature})
         c.turns += 1
         resp.raise_for_status()
         return " ".join(m.group(1) for m in re.finditer(r"<Message>(.*?)</Message>", resp.text, re.S))
@@ -149,7 +152,7 @@ class Citizens:
             c.turns += 1
             return resp.status_code, resp.text
 
-        phone = Phone(target=self.base, public_base_url=self.base, auth_token=self.twilio_token, from_=c.phone,
+        phone = Phone(target=self.base, public_base_url=self.public, auth_token=self.twilio_token, from_=c.phone,
                       to=HOTLINE, answer=answers, transport=transport, echo=None)
         try:
             transcript = phone.call()
