@@ -60,6 +60,21 @@ class Sandbox:
     def url(self) -> str:
         return self.plan.public_url
 
+    def warm_up_rasa(self, rounds: int = 3) -> None:
+        """A few turns straight to each Rasa server: its first predictions after loading take seconds, which a
+        web host would count as Rasa being down. Two turns of a complaint form; nothing is filed."""
+        import requests
+        for name in RASA:
+            if not self.supervisor.alive(name):
+                continue
+            base = f"http://127.0.0.1:{self.port(name)}"
+            for i in range(rounds):
+                sender = f"warm-up-{name}-{i}-{uuid.uuid4().hex[:8]}"
+                requests.post(f"{base}/model/parse", json={"text": "小区停水了"}, timeout=60)
+                for text in ("我们小区垃圾好几天没人清运了", "朝阳区望京街道"):
+                    requests.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                                  timeout=60)
+
     def port(self, name: str) -> int:
         """The port a process of Procfile.cluster listens on (web1, rasa2, actions1 ...)."""
         c = self.plan.config.cluster

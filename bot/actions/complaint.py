@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (MIN_GROUP_CONFIDENCE, app_payload, channel_of, due_text, form_snapshot, found_place,
-                            lang_of, predicted_group, unit_text)
+                            lang_of, metadata, predicted_group, unit_text)
 from actions.hotline_api import ApiRejected, ApiUnavailable, HotlineApi
 
 log = logging.getLogger(__name__)
@@ -148,11 +148,16 @@ def form_values(tracker: Tracker) -> Dict[str, Any]:
 def filing_key(tracker: Tracker) -> str:
     """The API's external_id for this filing: the same when the turn is replayed, new for the next complaint.
 
-    With several Rasa servers a turn whose server died is replayed on another (nginx, `make cluster`); that one
-    reads the same saved events from the SQL tracker store, gives the message a new message_id, and must not
-    file the complaint a second time. The conversation, the start of its session and the number of events so
-    far are the same on a replay and differ for every later filing.
+    The app may send the key in the message's metadata (`filing_key`): then the bot and the app's own form,
+    which takes over when the bot is slow, file under one key and the API keeps one ticket whoever comes
+    second. Without it: with several Rasa servers a turn whose server died is replayed on another (nginx,
+    `make cluster`), which reads the same saved events from the SQL tracker store and gives the message a new
+    message_id; the conversation, the start of its session and the number of events so far are the same on
+    a replay and differ for every later filing.
     """
+    given = metadata(tracker).get("filing_key")
+    if isinstance(given, str) and 0 < len(given) <= 64:
+        return given
     events = tracker.events or []
     started = events[0].get("timestamp") if events else None
     digest = hashlib.sha256(f"{tracker.sender_id}|{started}|{len(events)}".encode()).hexdigest()

@@ -155,6 +155,14 @@ class FileComplaintTest(ActionTestCase):
         self.assertEqual(a, b)
         self.assertLessEqual(len(a), 64)
 
+    def test_a_filing_key_the_app_sends_is_the_external_id(self):
+        tracker = recorded("file_complaint_web")
+        tracker.latest_message = {**(tracker.latest_message or {}),
+                                  "metadata": {**((tracker.latest_message or {}).get("metadata") or {}),
+                                               "filing_key": "conv-41-0"}}
+        run(FileComplaint(), tracker)
+        self.assertEqual(self.app.requests[0][2]["external_id"], "conv-41-0")
+
     def test_the_next_complaint_in_the_same_conversation_gets_a_new_external_id(self):
         first, later = recorded("file_complaint_web"), recorded("file_complaint_web")
         later.events = list(later.events) + [{"event": "action", "name": "action_listen", "timestamp": 1.0},

@@ -39,6 +39,7 @@ def running_cluster(tmp: Path, fake_twilio_url: str, *, ready_within_s: float) -
         "cluster": {"web_workers": 2, "web_threads": 4},
     }
     with sandbox(tmp, settings, env={"HOTLINE_API_TOKEN": API_TOKEN}, ready_within_s=ready_within_s) as box:
+        box.warm_up_rasa()
         yield box
 
 
