@@ -49,7 +49,7 @@ def wrk(url: str, seconds: int, script: Path, bodies: Path | None, method: str =
     env = {**os.environ, "BENCH_THREADS": "2"}
     if bodies is not None:
         env["BENCH_BODIES"] = str(bodies)
-    args = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency"]
+    args = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "10s", "--latency"]
     args += ["-s", str(script)] if method == "POST" else ["-s", str(script.with_name("get.lua"))]
     out = subprocess.run([*args, url], env=env, capture_output=True, text=True, timeout=seconds + 120)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)

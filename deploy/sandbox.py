@@ -140,6 +140,7 @@ def sandbox(folder: Path, settings: dict, *, start: Iterable[str] = EVERYTHING, 
     """Start the named processes of Procfile.cluster and wait until each answers; stop and drop everything after."""
     tag = uuid.uuid4().hex[:10]
     app_url, rasa_url = _database_urls(tag)
+    folder.mkdir(parents=True, exist_ok=True)
     config_path = write_config(folder / "hotline.yaml", folder / "cluster", app_url, rasa_url, settings)
     config = load_config(config_path, environ={})
     plan = plan_for(config)
