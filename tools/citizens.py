@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -225,7 +226,7 @@ def _guarded(c: Complaint, flow: Callable[[Complaint], Complaint]) -> Complaint:
     """Run one citizen's flow; a request no retry got through ends it with an error (no reference)."""
     try:
         return flow(c)
-    except (Unanswered, requests.HTTPError, ValueError, KeyError) as exc:
+    except (Unanswered, requests.HTTPError, ValueError, KeyError, ET.ParseError) as exc:
         c.error = f"{type(exc).__name__}: {exc}"
         return c
 

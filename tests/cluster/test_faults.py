@@ -2,12 +2,12 @@
 
 Procfile.cluster's processes (nginx, two web hosts, two schedulers, two Rasa servers on the SQL tracker store
 and the Redis lock store, an action server each) run on free loopback ports against their own databases and
-the fake Twilio. Citizens text, call, chat and use the API through nginx at about 20 requests a second while
-reminders fall due. Afterwards:
+the fake Twilio. Simulated citizens text, call, chat and use the API through nginx while reminders fall due.
+Afterwards:
 - every complaint whose citizen was told a reference is in the database exactly once, under that reference;
 - every reminder that fell due reached Twilio exactly once, and every outbound row that says "sent" did;
 - chats that were half-way through the form when their Rasa server died go on where they were, on the other.
-The whole run stops by itself in about three minutes (most of it Rasa loading its model twice).
+The run stops by itself within pytest's time limit; starting the cluster (Rasa loading twice) takes the rest.
 """
 from __future__ import annotations
 
@@ -16,18 +16,18 @@ import json
 import threading
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from deploy.sandbox import RASA
+from deploy.sandbox import RASA, Sandbox
 from hotline.store.db import utcnow
 from hotline.store.models import Conversation, Ticket
-from tests.cluster.support import (TWILIO_TOKEN, outbox_open, outbox_sent, outbox_statuses,
-                                   rasa_turns, reminders_received, restart_postgresql, running_cluster,
-                                   seed_reminders)
+from tests.cluster.support import (TWILIO_TOKEN, outbox_open, outbox_sent, outbox_statuses, rasa_turns,
+                                   reminders_received, restart_postgresql, running_cluster, seed_reminders)
 from tests.helpers import API_TOKEN
 from tools.citizens import MARKER, Citizens, Complaint, Load
 
@@ -49,124 +49,141 @@ def startup_budget(request) -> float:
     return max(60.0, limit - AFTER_START_S)
 
 
+@dataclass
+class FaultRun:
+    """The load, the chats paused half-way through the form, and the faults, on a timeline."""
+
+    cluster: Sandbox
+    citizens: Citizens
+    events: list[tuple[float, str]] = field(default_factory=list)
+    paused: list[Complaint] = field(default_factory=list)
+    on_victim: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.load = Load(self.citizens, MIX, at_once=6, pause_s=0.5)
+        self.resume = threading.Event()
+        self._lock = threading.Lock()
+        self._chats = ThreadPoolExecutor(max_workers=MID_FORM_CHATS, thread_name_prefix="mid-form")
+        self.t0 = time.monotonic()
+
+    def mark(self, what: str) -> None:
+        self.events.append((round(time.monotonic() - self.t0, 1), what))
+
+    def at(self, second: float) -> None:
+        time.sleep(max(0.0, self.t0 + second - time.monotonic()))
+
+    def hold(self, c: Complaint) -> None:
+        """A chat whose bot has the problem and the place and asks for a number waits here."""
+        with self._lock:
+            self.paused.append(c)
+        self.resume.wait(timeout=120)
+
+    def go(self) -> None:
+        sup = self.cluster.supervisor
+        self.load.start()
+        self.mid_form = [self._chats.submit(self.citizens.chat, self.hold, 2) for _ in range(MID_FORM_CHATS)]
+        self.at(10)
+        sup.kill("web1")
+        self.mark("kill -9 web1")
+        self.at(18)
+        sup.kill("scheduler1")
+        self.mark("kill -9 scheduler1")
+        self.at(25)
+        deadline = time.monotonic() + 20
+        while len(self.paused) < MID_FORM_CHATS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with self._lock:
+            self.paused = list(self.paused)  # a chat that pauses later is an ordinary chat
+        victim = self.kill_busiest_rasa()
+        killed = time.monotonic() - self.t0
+        self.mark(f"kill -9 {victim} ({len(self.on_victim)} of {len(self.paused)} paused chats last talked to it)")
+        # Past the dead server's conversation locks and any web host's back-off after a failed Rasa call.
+        self.at(killed + 14)
+        self.resume.set()
+        self.mark("paused chats go on")
+        self.at(killed + 16)
+        sup.start("web1")
+        sup.start("scheduler1")
+        self.mark("web1 and scheduler1 started again")
+        self.at(killed + 24)
+        took = restart_postgresql()
+        self.mark(f"PostgreSQL restarted ({took:.1f} s)")
+        self.at(killed + 38)
+
+    def kill_busiest_rasa(self) -> str:
+        """Kill the Rasa server that took most of the paused chats' last turns (nginx's log says which)."""
+        senders = _rasa_senders(self.cluster.services, [c.conversation_id for c in self.paused])
+        last = {sender: port for _, port, sender in rasa_turns(self.cluster.plan.dir / "nginx-rasa.log")}
+        port_of = {c.conversation_id: last.get(senders.get(c.conversation_id)) for c in self.paused}
+        victim = max(RASA, key=lambda name: sum(p == str(self.cluster.port(name)) for p in port_of.values()))
+        self.on_victim = {cid for cid, port in port_of.items() if port == str(self.cluster.port(victim))}
+        self.cluster.supervisor.kill(victim)
+        return victim
+
+    def finish(self) -> tuple[list[Complaint], list[Complaint]]:
+        """Stop the load; (every finished complaint, the paused chats among them)."""
+        self.resume.set()
+        done, on_the_line = self.load.stop(wait_s=20)
+        self.mark(f"load stopped: {len(done)} complaints done, {on_the_line} citizens still on the line (not counted)")
+        finished, _ = wait(getattr(self, "mid_form", []), timeout=30)
+        chats = [f.result() for f in finished]
+        self._chats.shutdown(wait=False, cancel_futures=True)
+        paused = {c.conversation_id for c in self.paused}
+        return done + chats, [c for c in chats if c.conversation_id in paused]
+
+
 def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exactly_once(request, tmp_path,
                                                                                            fake_twilio):
     fake_twilio.delay_s = 0.2  # every send takes a while, so a killed scheduler leaves some in flight
     with running_cluster(tmp_path, fake_twilio.base_url, ready_within_s=startup_budget(request)) as cluster:
-        sup, svc = cluster.supervisor, cluster.services
-        citizens = Citizens(cluster.url, TWILIO_TOKEN, API_TOKEN)
+        svc = cluster.services
         refs = seed_reminders(svc, REMINDERS, first=utcnow() + timedelta(seconds=2), spread_s=REMINDERS_OVER_S)
-        load = Load(citizens, MIX, at_once=6, pause_s=0.5)
-        events: list[tuple[float, str]] = []
-        t0 = time.monotonic()
-
-        def mark(what: str) -> None:
-            events.append((round(time.monotonic() - t0, 1), what))
-
-        def at(second: float) -> None:
-            time.sleep(max(0.0, t0 + second - time.monotonic()))
-
-        load.start()
-        # Chats that stop half-way through the form (the bot has the problem and the place, asks for a number).
-        resume = threading.Event()
-        paused: list[Complaint] = []
-        lock = threading.Lock()
-
-        def hold(c: Complaint) -> None:
-            with lock:
-                paused.append(c)
-            resume.wait(timeout=120)
-
-        chats = ThreadPoolExecutor(max_workers=MID_FORM_CHATS, thread_name_prefix="mid-form")
-        mid_form = [chats.submit(citizens.chat, hold, 2) for _ in range(MID_FORM_CHATS)]
-
-        at(10)
-        sup.kill("web1")
-        mark("kill -9 web1")
-        at(18)
-        sup.kill("scheduler1")
-        mark("kill -9 scheduler1")
-        at(25)
-        deadline = time.monotonic() + 20
-        while len(paused) < MID_FORM_CHATS and time.monotonic() < deadline:
-            time.sleep(0.2)
-        with lock:
-            paused = list(paused)  # a chat that pauses later is an ordinary chat
-        # The Rasa server that took most of the paused chats' last turns is the one that dies.
-        senders = _rasa_senders(svc, [c.conversation_id for c in paused])
-        last_port = {}
-        for _, port, sender in rasa_turns(cluster.plan.dir / "nginx-rasa.log"):
-            last_port[sender] = port
-        ports = Counter(last_port.get(senders.get(c.conversation_id)) for c in paused)
-        victim = max(RASA, key=lambda name: ports[str(cluster.port(name))])
-        on_victim = {c.conversation_id for c in paused
-                     if last_port.get(senders.get(c.conversation_id)) == str(cluster.port(victim))}
-        sup.kill(victim)
-        killed = time.monotonic() - t0
-        mark(f"kill -9 {victim} ({len(on_victim)} of {len(paused)} paused chats last talked to it)")
-        # Past the dead server's conversation locks and the web hosts' back-off after a failed Rasa call.
-        at(killed + 14)
-        resume.set()
-        mark("paused chats go on")
-        at(killed + 16)
-        sup.start("web1")
-        sup.start("scheduler1")
-        mark("web1 and scheduler1 started again")
-        at(killed + 24)
-        took = restart_postgresql()
-        mark(f"PostgreSQL restarted ({took:.1f} s)")
-        at(killed + 38)
-        done, on_the_line = load.stop(wait_s=20)
-        mark(f"load stopped: {len(done)} citizens done, {on_the_line} still on the line (not counted)")
-        chats_done = [f.result(timeout=30) for f in mid_form]
-        paused_ids = {c.conversation_id for c in paused}
-        resumed = [c for c in chats_done if c.conversation_id in paused_ids]
-        done += [c for c in chats_done if c.conversation_id not in paused_ids]
-        chats.shutdown()
+        run = FaultRun(cluster, Citizens(cluster.url, TWILIO_TOKEN, API_TOKEN))
+        try:
+            run.go()
+        finally:
+            complaints, resumed = run.finish()
         deadline = time.monotonic() + 35
         while time.monotonic() < deadline and (outbox_open(svc) or len(reminders_received(fake_twilio, refs)) < len(refs)):
             time.sleep(0.5)
         time.sleep(2)  # room for a late duplicate to show up
-        mark("outbox settled")
-
+        run.mark("outbox settled")
         tickets = _tickets_by_marker(svc)
         engines = _engines(svc, [c.conversation_id for c in resumed])
         sent_rows, statuses = outbox_sent(svc), outbox_statuses(svc)
         received = reminders_received(fake_twilio, refs)
         twilio_got = Counter((p["To"], p.get("Body", "")) for p in fake_twilio.accepted_messages())
-        alive = {name: sup.alive(name) for name in sup.commands}
-        logs = {name: sup.log(name, 1500) for name in ("web2", "scheduler2")}
+        alive = {name: cluster.supervisor.alive(name) for name in ("web2", "scheduler2", "nginx")}
+        logs = {name: cluster.supervisor.log(name, 1500) for name in ("web2", "scheduler2")}
 
-    complaints = done + resumed
-    _keep_for_post_mortem(tmp_path / "complaints.json", complaints, tickets, events)
+    _keep_for_post_mortem(tmp_path / "complaints.json", complaints, tickets, run.events)
     acked = [c for c in complaints if c.reference]
-    by_channel = Counter(c.channel for c in complaints)
-    acked_by_channel = Counter(c.channel for c in acked)
+    by_channel, acked_by_channel = Counter(c.channel for c in complaints), Counter(c.channel for c in acked)
     wrong = [(c.channel, c.marker, c.reference, tickets.get(c.marker)) for c in acked
              if [t["reference"] for t in tickets.get(c.marker, [])] != [c.reference]]
-    doubled = {m: ts for m, ts in tickets.items() if len(ts) > 1}
     resumed_acked = [c for c in resumed if c.reference]
     where_they_were = [c for c in resumed_acked
                        if any(c.location in t["location"] for t in tickets.get(c.marker, []) if t["location"])]
-    on_rasa_after = [c for c in resumed_acked if c.conversation_id in on_victim and engines.get(c.conversation_id) == "rasa"]
+    with_the_bot = [c for c in resumed_acked if c.conversation_id in run.on_victim
+                    and engines.get(c.conversation_id) == "rasa"]
 
     print("\n== cluster fault test ==")
-    for second, what in events:
+    for second, what in run.events:
         print(f"  t+{second:5.1f}s  {what}")
-    print(f"complaints: {len(complaints)} ({dict(by_channel)}); told a reference: {len(acked)} ({dict(acked_by_channel)})")
-    print(f"  in the database exactly once under the reference they were told: {len(acked) - len(wrong)} of {len(acked)}")
-    print(f"  markers filed twice (told or not): {len(doubled)}; without a reference: "
-          f"{Counter(c.error.split(':')[0] for c in complaints if not c.reference and c.error)}")
+    print(f"complaints: {len(complaints)} {dict(by_channel)}; told a reference: {len(acked)} {dict(acked_by_channel)}")
+    print(f"  in the database exactly once under the reference they were told: {len(acked) - len(wrong)} of "
+          f"{len(acked)}; markers filed twice, told or not: {sum(1 for ts in tickets.values() if len(ts) > 1)}")
+    print(f"  not told a reference: {Counter(c.error.split(':')[0] for c in complaints if not c.reference and c.error)}")
     print(f"reminders due: {len(refs)}; reached Twilio once: {sum(1 for r in refs if received[r] == 1)}, "
           f"twice or more: {sum(1 for r in refs if received[r] > 1)}, never: {sum(1 for r in refs if not received[r])}")
-    print(f"outbound rows: {dict(statuses)}; sent rows matching Twilio's own list: {sent_rows == twilio_got}")
-    print(f"mid-form chats: {len(resumed)}, filed: {len(resumed_acked)}, with the place given before the kill: "
-          f"{len(where_they_were)}; {len(on_victim)} were on the killed Rasa, {len(on_rasa_after)} of them "
-          f"went on with the bot on the other (engines: {dict(Counter(engines.values()))})")
-    print(f"driver errors: {load.crashed[:5]}; examples without a reference: "
-          f"{[c.error for c in complaints if not c.reference][:4]}; details in {tmp_path / 'complaints.json'}")
+    print(f"outbound rows: {dict(statuses)}; rows marked sent = messages Twilio accepted: {sent_rows == twilio_got} "
+          f"({sum(twilio_got.values())})")
+    print(f"mid-form chats: {len(resumed)} paused, {len(resumed_acked)} filed, {len(where_they_were)} with the place "
+          f"given before the kill; {len(run.on_victim)} had last talked to the killed Rasa, {len(with_the_bot)} of "
+          f"them went on with the bot on the other (engines: {dict(Counter(engines.values()))})")
+    print(f"driver errors: {run.load.crashed[:5]}; details in {tmp_path / 'complaints.json'}")
 
-    assert not load.crashed, load.crashed
+    assert not run.load.crashed, run.load.crashed
     assert not wrong, wrong
     assert {r: received[r] for r in refs} == {r: 1 for r in refs}, (statuses, logs)
     assert sent_rows == twilio_got
@@ -179,8 +196,8 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
     assert len(resumed) >= MID_FORM_CHATS // 2, f"only {len(resumed)} chats got half-way in time: too slow to judge"
     assert len(where_they_were) == len(resumed_acked) == len(resumed), [(c.error, c.marker) for c in resumed]
     # ... and those the dead server had last served went on with the bot itself (the SQL tracker store).
-    assert on_victim and len(on_rasa_after) == len(on_victim), (on_victim, engines)
-    assert alive["web2"] and alive["scheduler2"] and alive["nginx"], alive
+    assert run.on_victim and len(with_the_bot) == len(run.on_victim), (run.on_victim, engines)
+    assert all(alive.values()), alive
 
 
 def _tickets_by_marker(svc) -> dict[str, list[dict]]:
@@ -215,4 +232,3 @@ def _engines(svc, conversation_ids: list[str]) -> dict[str, str]:
     with svc.read_session() as s:
         rows = s.scalars(select(Conversation).where(Conversation.external_id.in_(conversation_ids)))
         return {c.external_id: (c.state or {}).get("engine") or "rasa" for c in rows}
-
