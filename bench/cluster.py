@@ -137,7 +137,7 @@ def settings() -> dict:
     return {"app": {"mode": "production", "secret_key": "bench-cluster-secret"},
             "api": {"token": API_TOKEN},
             "twilio": {"auth_token": TOKEN},
-            "cluster": {"public_base_url": PUBLIC, "web_workers": 2, "web_threads": 4}}
+            "cluster": {"public_base_url": PUBLIC}}
 
 
 def run_wrk(tmp: Path, seconds: int) -> dict:

@@ -302,7 +302,7 @@ class ClusterConfig:
     rasa_ports: tuple[int, ...] = (5111, 5112)
     action_ports: tuple[int, ...] = (5121, 5122)
     web_workers: int = 2
-    web_threads: int = 4
+    web_threads: int = 8
     public_base_url: str = ""
     database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_cluster"
     rasa_tracker_store_url: str = "postgresql://postgres@127.0.0.1:5432/hotline_cluster_rasa"

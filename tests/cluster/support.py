@@ -36,7 +36,6 @@ def running_cluster(tmp: Path, fake_twilio_url: str, *, ready_within_s: float) -
         "scheduler": {"claim_lease_s": 12, "pool_size": 4},
         "quiet_hours": {"start": "00:00", "end": "00:00"},  # the real clock may be at night
         "outbox": {"backoff_base_s": 1, "backoff_max_s": 2, "status_callbacks": False},
-        "cluster": {"web_workers": 2, "web_threads": 4},
     }
     with sandbox(tmp, settings, env={"HOTLINE_API_TOKEN": API_TOKEN}, ready_within_s=ready_within_s) as box:
         box.warm_up_rasa()
