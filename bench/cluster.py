@@ -157,7 +157,32 @@ def run_wrk(tmp: Path, seconds: int) -> dict:
         # Straight to one host: the same bodies would be retries (idempotent, cheaper), so new ones.
         bodies.write_text(lua_table(sms_bodies(max(4000, 1500 * seconds))))
         direct = wrk(f"http://127.0.0.1:{box.port('web1')}/twilio/sms", seconds, script, bodies)
-    return {"floor": floor, "via": via, "direct": direct, "sms_cost": cost}
+        c = box.plan.config.cluster
+        ceiling = commit_ceiling(box)
+    return {"floor": floor, "via": via, "direct": direct, "sms_cost": cost, "commit_ceiling": ceiling,
+            "hosts": f"{c.web_workers} workers x {c.web_threads} threads"}
+
+
+def commit_ceiling(box: Sandbox, seconds: float = 5.0, threads: int = 16) -> float:
+    """One-row transactions a second that this PostgreSQL takes from 16 connections: the primary's write ceiling."""
+    engine = box.services.engine
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_commits (id bigserial PRIMARY KEY, at timestamptz)"))
+    stop = time.monotonic() + seconds
+
+    def writer(_):
+        n = 0
+        with engine.connect() as conn:
+            while time.monotonic() < stop:
+                with conn.begin():
+                    conn.execute(text("INSERT INTO bench_commits (at) VALUES (now())"))
+                n += 1
+        return n
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        total = sum(pool.map(writer, range(threads)))
+    return total / (time.monotonic() - started)
 
 
 def run_contacts(tmp: Path, n: int, with_rasa: bool) -> dict:
@@ -212,9 +237,10 @@ def model(contacts: dict) -> dict:
 
 
 def report(w: dict | None, c: dict) -> None:
+    """Print the measured figures and the model."""
     if w:
         f, v, d = w["floor"], w["via"], w["direct"]
-        print(f"\n== bench.cluster: wrk, {CONNECTIONS} connections, two web hosts (2 workers x 4 threads), no Rasa ==")
+        print(f"\n== bench.cluster: wrk, {CONNECTIONS} connections, two web hosts ({w['hosts']}), no Rasa ==")
         print(f"{'request':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         for name, r in (("GET /readyz through nginx (floor)", f), ("signed SMS filing, through nginx", v),
                         ("signed SMS filing, straight to one web host", d)):
@@ -224,6 +250,8 @@ def report(w: dict | None, c: dict) -> None:
         print("CPU ms per SMS filing through nginx: " + ", ".join(f"{k} {1000 * s / n:.1f}"
                                                              for k, s in cost["cpu"].items() if s)
               + f"; PostgreSQL {cost['commits'] / n:.1f} commits, {cost['rows'] / n:.0f} rows written")
+        print(f"PostgreSQL here takes {w['commit_ceiling']:,.0f} one-row commits a second from 16 connections "
+              f"(the single primary's write ceiling)")
     print(f"\n== complete contacts through nginx ({c['engine']} dialogue), 3 at a time ==")
     print(f"{'contact':8} {'ok':>5} {'requests':>9} {'CPU ms: web':>12} {'rasa+act':>9} {'postgres':>9} "
           f"{'nginx':>6} {'total':>7} {'commits':>8} {'rows':>6}")
@@ -248,6 +276,11 @@ def report(w: dict | None, c: dict) -> None:
         n = m[name]
         print(f"{label:42} {n['hosts']:4d} boxes (+1 spare); busy hour {n['busy_contacts_per_s']:.1f} contacts/s, "
               f"{n['commits_per_s']:.0f} commits/s, {n['rows_per_s']:.0f} rows/s, {n['rasa_cores']:.1f} cores of Rasa")
+    if w:
+        for name in ("beijing_peak", "national_peak"):
+            need = m[name]["commits_per_s"]
+            print(f"{name.replace('_', ' ')}: {need:,.0f} commits/s on the one PostgreSQL primary = "
+                  f"{need / w['commit_ceiling']:.2f} of its measured ceiling")
 
 
 def main(argv: list[str] | None = None) -> int:
