@@ -157,6 +157,8 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
         received = reminders_received(fake_twilio, refs)
         twilio_got = Counter((p["To"], p.get("Body", "")) for p in fake_twilio.accepted_messages())
         alive = {name: cluster.supervisor.alive(name) for name in ("web2", "scheduler2", "nginx")}
+        through_nginx = _lines(cluster.plan.dir / "nginx-access.log"), _lines(cluster.plan.dir / "nginx-rasa.log")
+        load_s = next(second for second, what in run.events if what.startswith("load stopped"))
         logs = {name: cluster.supervisor.log(name, 1500) for name in ("web2", "scheduler2")}
 
     _keep_for_post_mortem(tmp_path / "complaints.json", complaints, tickets, run.events)
@@ -173,6 +175,8 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
     print("\n== cluster fault test ==")
     for second, what in run.events:
         print(f"  t+{second:5.1f}s  {what}")
+    print(f"through nginx: {through_nginx[0]} requests ({through_nginx[0] / load_s:.0f}/s), {through_nginx[1]} Rasa "
+          f"turns and parses ({through_nginx[1] / load_s:.0f}/s)")
     print(f"complaints: {len(complaints)} {dict(by_channel)}; told a reference: {len(acked)} {dict(acked_by_channel)}")
     print(f"  in the database exactly once under the reference they were told: {len(acked) - len(wrong)} of "
           f"{len(acked)}; markers filed twice, told or not: {sum(1 for ts in tickets.values() if len(ts) > 1)}")
@@ -221,6 +225,10 @@ def _keep_for_post_mortem(path, complaints, tickets, events) -> None:
     path.write_text(json.dumps({"events": events, "complaints": [
         {**dataclasses.asdict(c), "tickets": tickets.get(c.marker, [])} for c in complaints]},
         ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _lines(path) -> int:
+    return sum(1 for _ in path.open(encoding="utf-8")) if path.exists() else 0
 
 
 def _rasa_senders(svc, conversation_ids: list[str]) -> dict[str, str]:
