@@ -207,6 +207,20 @@ def test_an_sms_twilio_never_saw_is_retried_at_once_after_the_backoff(db, sessio
     assert row.status == "queued" and row.next_attempt_at == NOW + 30 * S  # a refused connection sent nothing
 
 
+def test_a_timed_out_last_attempt_ends_undeliverable_instead_of_waiting_in_doubt_for_ever(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"outbox.max_attempts": 1})
+    svc = dataclasses.replace(svc, telephony=TwilioTelephony(ACCOUNT, "token", HOTLINE,
+                                                             http_client=fake_twilio.http_client(timeout=0.3)))
+    queue(svc, ("last", CITIZEN, "one try only"))
+    fake_twilio.delay_s = 0.8
+
+    sweep_outbox(svc, NOW)
+
+    [row] = outbound(session)
+    assert row.status == "undeliverable" and row.next_attempt_at is None
+    assert [n.kind for n in notifications(session)] == ["undeliverable"]
+
+
 def nobody_listens() -> int:
     """A loopback port with nothing behind it (connections are refused)."""
     with socket.socket() as sock:
