@@ -17,7 +17,7 @@ BOT_INPUTS := $(shell find bot/data -type f 2>/dev/null) bot/domain.yml bot/conf
 PY310_HINT := Add Python 3.10 with any of: pyenv install 3.10 | uv python install 3.10 | apt-get install python3.10 (deadsnakes PPA on Ubuntu); then run make again.
 WITHOUT_BOT = $(shell sed -n 's/^\([A-Za-z0-9_-]*\):.*/\1/p' Procfile | grep -vx -e rasa -e actions)
 
-.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock bench-bot nlu-train
+.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock bench-bot nlu-train cluster bench-cluster
 
 # The core's classifier, trained from the shipped corpus (hotline/data/nlu) when it or the training code changes.
 # An operator's own model (`flask nlu train FILE.csv`) at the same path is kept.
@@ -28,6 +28,7 @@ help:
 	@echo "make run    - set up and start the hotline on http://127.0.0.1:$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make cluster - the same code as a small city on this machine: nginx, 2 web hosts, 2 schedulers, 2 Rasa"
 
 $(BIN)/.installed: requirements.lock
 	@echo "==> creating $(VENV) from requirements.lock"
@@ -75,7 +76,7 @@ run: setup instance/dev.env nlu-train
 	  PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start $(WITHOUT_BOT); \
 	fi
 
-test: setup browser bot-train nlu-train
+test: setup browser bot-train nlu-train $(NGINX)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -160,3 +161,19 @@ run: dev-rasa-token
 bench-webhooks: setup /usr/bin/wrk
 	$(BIN)/python -m bench.webhooks
 bench: bench-webhooks
+
+# `make cluster`: the same code as a small city deployment on this machine (README "make cluster"): Debian's
+# nginx in front of two web hosts and two Rasa servers, two schedulers, PostgreSQL and Redis as they run here.
+NGINX := /usr/sbin/nginx
+$(NGINX):
+	@echo "==> installing Debian's nginx (the cluster's load balancer)"
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx >/dev/null; }
+
+cluster: setup dev-twilio-token $(NGINX) bot-train
+	@set -a; source instance/dev.env; set +a; $(BIN)/python -m deploy.cluster start
+
+# Per-request costs through the cluster's nginx and the capacity model (README "make cluster").
+bench-cluster: setup /usr/bin/wrk $(NGINX) bot-train
+	$(BIN)/python -m bench.cluster $(CLUSTER_BENCH_ARGS)
+bench: bench-cluster

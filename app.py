@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import ratelimits
 
 from hotline.config import Config, load_config
+from hotline.store import migrate
 from hotline.wiring import Services, build_services
 from ivr.webhooks import twilio_webhooks
 import webapp
@@ -80,11 +81,27 @@ def create_app(config: Config | None = None, services: Services | None = None) -
             return jsonify({"status": "error", "database": "unreachable"}), 503
         return jsonify({"status": "ok", "database": "ok"})
 
+    head = migrate.head_revision()
+
+    @app.get("/readyz")
+    def readyz():
+        """Ready for traffic: the database answers and is at this code's migration (load balancers, deploys)."""
+        try:
+            with services.engine.connect() as conn:
+                current = migrate.current_revision(conn)
+        except Exception:  # noqa: BLE001 - any database failure means not ready
+            log.exception("readiness check: database unreachable")
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        if current != head:
+            # A host with newer code than the database (or the reverse) must not take traffic mid-deploy.
+            return jsonify({"status": "error", "database": "ok", "revision": current, "expected": head}), 503
+        return jsonify({"status": "ok", "database": "ok", "revision": current})
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if request.path.startswith("/open311/"):
             return open311.http_error(exc)  # unknown paths, wrong methods, bodies too large: in the spec's form
-        if request.path.startswith("/api/") or request.path == "/healthz":
+        if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
             headers = [(k, v) for k, v in exc.get_headers() if k.lower() in ("retry-after", "allow")]
             return jsonify({"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}}), \
                 exc.code, headers
@@ -118,7 +135,6 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Migrate the database to the latest revision and load reference data (safe to re-run)."""
-        from hotline.store import migrate
         from hotline.store.refdata import load_reference_data
 
         svc = webapp.services_of(app)

@@ -427,6 +427,44 @@ class KnowledgeConfig:
             raise ConfigError("knowledge.search_limit: must be at least 1")
 
 
+# Procfile.cluster runs this many of each: web host, Rasa server, action server.
+CLUSTER_HOSTS = 2
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """`make cluster`: ports, services and files of the small city deployment on one machine (deploy/)."""
+
+    dir: str = "instance/cluster"
+    port: int = 8100
+    rasa_port: int = 8101
+    web_ports: tuple[int, ...] = (5101, 5102)
+    rasa_ports: tuple[int, ...] = (5111, 5112)
+    action_ports: tuple[int, ...] = (5121, 5122)
+    web_workers: int = 2
+    web_threads: int = 8
+    public_base_url: str = ""
+    database_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_cluster"
+    rasa_tracker_store_url: str = "postgresql://postgres@127.0.0.1:5432/hotline_cluster_rasa"
+    redis_url: str = "redis://127.0.0.1:6379/1"
+    rasa_lock_lifetime_s: int = 5
+    rasa_timeout_s: float = 12.0
+
+    def __post_init__(self) -> None:
+        for name in ("web_ports", "rasa_ports", "action_ports"):
+            if len(getattr(self, name)) != CLUSTER_HOSTS:
+                raise ConfigError(f"cluster.{name}: list {CLUSTER_HOSTS} ports (Procfile.cluster runs "
+                                  f"{CLUSTER_HOSTS} of each)")
+        ports = [self.port, self.rasa_port, *self.web_ports, *self.rasa_ports, *self.action_ports]
+        if any(not 0 < p < 65536 for p in ports):
+            raise ConfigError("cluster: ports must be between 1 and 65535")
+        if len(set(ports)) != len(ports):
+            raise ConfigError("cluster: every port must be different")
+        if min(self.web_workers, self.web_threads, self.rasa_lock_lifetime_s) < 1 or self.rasa_timeout_s <= 0:
+            raise ConfigError("cluster: web_workers, web_threads, rasa_lock_lifetime_s and rasa_timeout_s "
+                              "must be positive")
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting of the hotline."""
@@ -455,6 +493,7 @@ class Config:
     assessment: AssessmentConfig = field(default_factory=AssessmentConfig)
     open311: Open311Config = field(default_factory=Open311Config)
     knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     @property
     def is_production(self) -> bool:
@@ -467,6 +506,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "HOTLINE_MODE": "app.mode",
     "SECRET_KEY": "app.secret_key",
     "PUBLIC_BASE_URL": "app.public_base_url",
+    "TRUSTED_PROXIES": "app.trusted_proxies",
     "DATABASE_URL": "database.url",
     "HOTLINE_API_TOKEN": "api.token",
     "TWILIO_ACCOUNT_SID": "twilio.account_sid",
@@ -480,6 +520,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "RASA_TOKEN": "rasa.token",
     "RATELIMIT_STORAGE_URL": "ratelimit.storage_url",
     "TRUSTED_PROXIES": "app.trusted_proxies",
+    "RASA_TIMEOUT_S": "rasa.timeout_s",
+    "CLUSTER_DATABASE_URL": "cluster.database_url",
+    "CLUSTER_RASA_TRACKER_STORE_URL": "cluster.rasa_tracker_store_url",
+    "CLUSTER_REDIS_URL": "cluster.redis_url",
 }
 
 # Secrets that production refuses to start without.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text
@@ -12,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (MIN_GROUP_CONFIDENCE, app_payload, channel_of, due_text, form_snapshot, found_place,
-                            lang_of, predicted_group, unit_text)
+                            lang_of, metadata, predicted_group, unit_text)
 from actions.hotline_api import ApiRejected, ApiUnavailable, HotlineApi
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,29 @@ def form_values(tracker: Tracker) -> Dict[str, Any]:
             "contact_phone": tracker.get_slot("contact_phone"), "group": tracker.get_slot("group"), "asking": None}
 
 
+def filing_key(tracker: Tracker) -> str:
+    """The API's external_id for this filing: the same when the turn is replayed, new for the next complaint.
+
+    The app may send the key in the message's metadata (`filing_key`): then the bot and the app's own form,
+    which takes over when the bot is slow, file under one key and the API keeps one ticket whoever comes
+    second. Without it: with several Rasa servers a turn whose server died is replayed on another (nginx,
+    `make cluster`), which reads the same saved events from the SQL tracker store and gives the message a new
+    message_id; the conversation, the start of its session and the number of events so far are the same on
+    a replay and differ for every later filing.
+    """
+    given = metadata(tracker).get("filing_key")
+    if isinstance(given, str) and 0 < len(given) <= 64:
+        return given
+    events = tracker.events or []
+    started = events[0].get("timestamp") if events else None
+    digest = hashlib.sha256(f"{tracker.sender_id}|{started}|{len(events)}".encode()).hexdigest()
+    return f"rasa-{digest[:40]}"
+
+
 def ticket_fields(tracker: Tracker, *, text: str, location: Optional[str], group: Optional[str],
                   confidence: Optional[float]) -> Dict[str, Any]:
     """The API body for a ticket from this conversation."""
     phone = tracker.get_slot("phone")
-    message_id = (tracker.latest_message or {}).get("message_id") or f"{tracker.sender_id}-{len(tracker.events)}"
     conversation = tracker.get_slot("app_conversation")
     sure = group is not None and (confidence or 0.0) >= MIN_GROUP_CONFIDENCE
     return {
@@ -156,7 +175,7 @@ def ticket_fields(tracker: Tracker, *, text: str, location: Optional[str], group
         "chat_id": None if phone else (tracker.get_slot("chat_id") or tracker.sender_id),
         "location": location, "group": group if sure else None,
         "group_confidence": round(float(confidence), 3) if sure else None,
-        "lang": lang_of(tracker), "external_id": f"rasa-{message_id}"[:64],
+        "lang": lang_of(tracker), "external_id": filing_key(tracker),
         "callback_phone": tracker.get_slot("contact_phone"),
         "conversation_id": int(conversation) if conversation and str(conversation).isdigit() else None,
     }

@@ -144,6 +144,34 @@ class FileComplaintTest(ActionTestCase):
         first, second = (r[2]["external_id"] for r in self.app.requests)
         self.assertEqual(first, second)
 
+    def test_a_turn_replayed_on_another_rasa_server_files_with_the_same_external_id(self):
+        first, replayed = recorded("file_complaint_web"), recorded("file_complaint_web")
+        # The other server reads the same saved events but gives the message a new id.
+        replayed.latest_message = {**(replayed.latest_message or {}), "message_id": "another-server-uuid"}
+        first.latest_message = {**(first.latest_message or {}), "message_id": "first-server-uuid"}
+        run(FileComplaint(), first)
+        run(FileComplaint(), replayed)
+        a, b = (r[2]["external_id"] for r in self.app.requests)
+        self.assertEqual(a, b)
+        self.assertLessEqual(len(a), 64)
+
+    def test_a_filing_key_the_app_sends_is_the_external_id(self):
+        tracker = recorded("file_complaint_web")
+        tracker.latest_message = {**(tracker.latest_message or {}),
+                                  "metadata": {**((tracker.latest_message or {}).get("metadata") or {}),
+                                               "filing_key": "conv-41-0"}}
+        run(FileComplaint(), tracker)
+        self.assertEqual(self.app.requests[0][2]["external_id"], "conv-41-0")
+
+    def test_the_next_complaint_in_the_same_conversation_gets_a_new_external_id(self):
+        first, later = recorded("file_complaint_web"), recorded("file_complaint_web")
+        later.events = list(later.events) + [{"event": "action", "name": "action_listen", "timestamp": 1.0},
+                                             {"event": "user", "text": "还有一件事", "timestamp": 2.0}]
+        run(FileComplaint(), first)
+        run(FileComplaint(), later)
+        a, b = (r[2]["external_id"] for r in self.app.requests)
+        self.assertNotEqual(a, b)
+
 
 class ComplaintFormTest(ActionTestCase):
     def test_an_sms_conversation_is_not_asked_for_a_callback_number(self):

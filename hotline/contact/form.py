@@ -173,7 +173,9 @@ class FormDialogue:
             service_code=state.get("service_code") if state.get("confidence", 0) > 0 else None,
             kind=state.get("kind"), lang=lang, conversation_id=conversation.id,
             chosen_district=state.get("district_code"), chosen_township=state.get("township_code"),
-            external_id=filing_key(conversation, state), fresh_key=True, citizen=conversation.citizen,
+            # Fresh unless a bot shares the key (it may have filed it already when it answered too late).
+            external_id=filing_key(conversation, state), fresh_key=not state.get("rasa_sender"),
+            citizen=conversation.citizen,
             actor="citizen",
             chat_id=None if phone else (conversation.external_id if conversation.channel == "web" else None))
         if contact:

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from hotline.clocks import callback_requests
 from hotline.contact.dialogue import BotRequest, DialogueResult, Reply, detect_lang, prompt
-from hotline.contact.form import FormDialogue
+from hotline.contact.form import FormDialogue, filing_key
 from hotline.core import Core
 from hotline.errors import InvalidInput, TicketNotFound
 from hotline.store.citizens import normalize_phone
@@ -81,12 +81,15 @@ class RasaDialogue:
             return None
         lang = conversation.lang or detect_lang(text, self.core.config.app.default_lang)
         sender = state.get("rasa_sender") or f"hotline-{uuid.uuid4().hex}"
-        if state.get("rasa_sender") != sender:
-            conversation.state = {**state, "rasa_sender": sender}
-            flag_modified(conversation, "state")
+        # The bot files with the form's key for this round: if the bot answers after the form took over
+        # (a slow Rasa), both files land on one ticket instead of two.
+        key = filing_key(conversation, state)
+        conversation.state = {**state, "rasa_sender": sender}
+        flag_modified(conversation, "state")
         metadata = {"channel": conversation.channel, "conversation_id": conversation.id, "language": lang,
                     "phone": phone or (conversation.citizen.phone if conversation.citizen else None),
-                    "chat_id": conversation.external_id if conversation.channel == "web" else None}
+                    "chat_id": conversation.external_id if conversation.channel == "web" else None,
+                    "filing_key": key}
         return BotRequest(sender=sender, text=text, metadata=metadata)
 
     def ask(self, request: BotRequest) -> list[dict] | None:
@@ -133,6 +136,7 @@ class RasaDialogue:
                     except TicketNotFound:
                         log.error("the bot reported ticket %s, which does not exist", control["ticket"])
                     state.pop("rasa_form", None)
+                    state["round"] = state.get("round", 0) + 1  # the next complaint gets a key of its own
                 if control.get("handoff"):
                     conversation.status = "handed_off"
                     result.handoff = True

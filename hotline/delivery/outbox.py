@@ -131,6 +131,12 @@ def record_failure(session: Session, item_id: int, error: TelephonyError, *, now
     if msg is None:
         return None
     msg.last_error = f"{error.status or ''} {error.code or ''} {error.message}".strip()[:500]
+    if error.in_doubt and msg.kind == "sms" and msg.status == SENDING and msg.attempts < config.outbox.max_attempts:
+        # Twilio may have it already (a read timeout): sending again could text the citizen twice. Leave it
+        # "sending" and let the in-doubt job ask Twilio after the backoff; it sends again only what Twilio lacks.
+        # updated_at keeps the claim time, which bounds that search. The last attempt ends as usual.
+        msg.next_attempt_at = now + backoff(msg.attempts, config.outbox.backoff_base_s, config.outbox.backoff_max_s)
+        return msg
     msg.updated_at = now
     if error.retryable and msg.attempts < config.outbox.max_attempts:
         msg.status = QUEUED

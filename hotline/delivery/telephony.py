@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import urllib3
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -33,17 +34,19 @@ class TelephonyError(Exception):
     """The provider refused or could not be reached; `retryable` says whether trying later may help."""
 
     def __init__(self, message: str, *, code: int | None = None, status: int | None = None,
-                 retryable: bool = False):
+                 retryable: bool = False, in_doubt: bool = False):
         # Provider messages quote the number ("The 'To' number +86... is not valid"): mask it once here.
         self.message = redact_phones(message)
         self.code = code
         self.status = status
         self.retryable = retryable
+        # The request went out and no answer came back: the provider may well have accepted it.
+        self.in_doubt = in_doubt
         super().__init__(self.message)
 
     def __repr__(self) -> str:
         return (f"TelephonyError(code={self.code!r}, status={self.status!r}, "
-                f"retryable={self.retryable!r}, message={self.message!r})")
+                f"retryable={self.retryable!r}, in_doubt={self.in_doubt!r}, message={self.message!r})")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,16 @@ def _is_retryable_status(status: int | None) -> bool:
 _TRANSIENT = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
+def _sent(exc: Exception) -> bool:
+    """Whether the request had left when it failed: a read timeout or a connection dropped mid-answer (not a
+    refused connection or a connect timeout, where Twilio never saw it)."""
+    if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
+        return True
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ConnectTimeout):
+        return bool(exc.args) and isinstance(exc.args[0], urllib3.exceptions.ProtocolError)
+    return False
+
+
 def _translate(exc: Exception) -> TelephonyError:
     """Turn a twilio/requests exception into the one error the core understands."""
     if isinstance(exc, TwilioRestException):
@@ -90,7 +103,7 @@ def _translate(exc: Exception) -> TelephonyError:
         return TelephonyError(exc.detail or exc.title or "Twilio error", code=exc.code,
                               status=exc.status, retryable=_is_retryable_status(exc.status))
     if isinstance(exc, _TRANSIENT):
-        return TelephonyError(f"Twilio unreachable: {type(exc).__name__}", retryable=True)
+        return TelephonyError(f"Twilio unreachable: {type(exc).__name__}", retryable=True, in_doubt=_sent(exc))
     if isinstance(exc, requests.RequestException):  # bad URL, proxy or header: configuration, not luck
         return TelephonyError(f"Twilio request failed: {type(exc).__name__}", retryable=False)
     return TelephonyError(f"Twilio client error: {exc}", retryable=False)

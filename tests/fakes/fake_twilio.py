@@ -230,6 +230,12 @@ class FakeTwilio:
         """Form params of the messages Twilio accepted for this number."""
         return self._accepted("Messages.json", number)
 
+    def accepted_messages(self) -> list[dict[str, Any]]:
+        """Form params of every message Twilio accepted, to any number, in order."""
+        with self._lock:
+            return [r["params"] for r in self.requests
+                    if r["method"] == "POST" and r["path"].endswith("/Messages.json") and r["status"] < 300]
+
     def calls_to(self, number: str) -> list[dict[str, Any]]:
         """Form params of the calls Twilio accepted for this number."""
         return self._accepted("Calls.json", number)

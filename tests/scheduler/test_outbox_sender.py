@@ -1,4 +1,7 @@
 """The outbox sender against the spec-validating fake Twilio: once per key, backoff, alerts, quiet hours, opt-outs."""
+import dataclasses
+import socket
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -8,9 +11,11 @@ from callbacks.jobs import Runtime, drain_outbox
 from callbacks.pool import SendPool
 from callbacks.sweep import record_outcomes, recover_in_doubt, sweep_outbox
 from hotline.delivery import outbox
+from hotline.delivery.telephony import TwilioTelephony
 from hotline.store.models import Citizen
+from tests.fakes.fake_twilio import FakeTwilioHttpClient
 from tests.helpers import at
-from tests.scheduler_helpers import CITIZEN, notifications, outbound, with_twilio
+from tests.scheduler_helpers import ACCOUNT, CITIZEN, HOTLINE, notifications, outbound, with_twilio
 
 NOW = at("2026-11-28 02:00")  # 10:00 in Beijing
 S = timedelta(seconds=1)
@@ -195,3 +200,60 @@ def test_a_send_a_crash_left_in_doubt_is_checked_with_twilio_before_it_is_sent_a
     rows = {r.idempotency_key: r for r in outbound(session)}
     assert rows["reached"].status == "sent" and rows["reached"].attempts == 1
     assert rows["lost"].status == "sent" and rows["lost"].attempts == 2
+
+
+def test_an_sms_whose_answer_timed_out_is_checked_with_twilio_and_never_sent_twice(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"outbox.backoff_base_s": 5})
+    svc = dataclasses.replace(svc, telephony=TwilioTelephony(ACCOUNT, "token", HOTLINE,
+                                                             http_client=fake_twilio.http_client(timeout=0.3)))
+    queue(svc, ("slow", CITIZEN, "Twilio took it but answered too late"))
+    fake_twilio.delay_s = 0.8  # longer than the client waits: the message is created, the answer is lost
+
+    sweep_outbox(svc, NOW)
+    [row] = outbound(session)
+    assert row.status == "sending" and "ReadTimeout" in row.last_error  # in doubt, not queued to send again
+    fake_twilio.delay_s = 0
+    wait_for = time.monotonic() + 5
+    while not fake_twilio.messages_to(CITIZEN) and time.monotonic() < wait_for:
+        time.sleep(0.05)  # the fake finishes the slow request after the client gave up
+
+    assert sweep_outbox(svc, NOW + 10 * S) == 0
+    assert recover_in_doubt(svc, NOW + 4 * S) == 0  # not before the backoff
+    assert recover_in_doubt(svc, NOW + 5 * S) == 1
+    sweep_outbox(svc, NOW + 20 * S)
+
+    assert len(fake_twilio.messages_to(CITIZEN)) == 1
+    [row] = outbound(session)
+    assert row.status == "sent" and row.attempts == 1 and row.provider_sid.startswith("SM")
+
+
+def test_an_sms_twilio_never_saw_is_retried_at_once_after_the_backoff(db, session, fake_twilio):
+    svc = dataclasses.replace(with_twilio(db, fake_twilio), telephony=TwilioTelephony(
+        ACCOUNT, "token", HOTLINE, http_client=FakeTwilioHttpClient(f"http://127.0.0.1:{nobody_listens()}", timeout=1)))
+    queue(svc, ("refused", CITIZEN, "nobody listening"))
+
+    sweep_outbox(svc, NOW)
+
+    [row] = outbound(session)
+    assert row.status == "queued" and row.next_attempt_at == NOW + 30 * S  # a refused connection sent nothing
+
+
+def test_a_timed_out_last_attempt_ends_undeliverable_instead_of_waiting_in_doubt_for_ever(db, session, fake_twilio):
+    svc = with_twilio(db, fake_twilio, **{"outbox.max_attempts": 1})
+    svc = dataclasses.replace(svc, telephony=TwilioTelephony(ACCOUNT, "token", HOTLINE,
+                                                             http_client=fake_twilio.http_client(timeout=0.3)))
+    queue(svc, ("last", CITIZEN, "one try only"))
+    fake_twilio.delay_s = 0.8
+
+    sweep_outbox(svc, NOW)
+
+    [row] = outbound(session)
+    assert row.status == "undeliverable" and row.next_attempt_at is None
+    assert [n.kind for n in notifications(session)] == ["undeliverable"]
+
+
+def nobody_listens() -> int:
+    """A loopback port with nothing behind it (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

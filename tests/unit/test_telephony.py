@@ -120,6 +120,7 @@ def test_a_reply_slower_than_the_client_timeout_is_retryable(fake_twilio):
 
     assert caught.value.retryable is True
     assert caught.value.code is None
+    assert caught.value.in_doubt is True  # the request went out: Twilio may have the message
 
 
 def test_an_unreachable_twilio_is_retryable():
@@ -132,6 +133,7 @@ def test_an_unreachable_twilio_is_retryable():
         tel.send_sms(CITIZEN, "您好")
 
     assert caught.value.retryable is True
+    assert caught.value.in_doubt is False  # refused: nothing left, sending again is safe
 
 
 def test_the_dev_outbox_is_chosen_without_credentials_and_records_the_message():
