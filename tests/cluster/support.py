@@ -18,7 +18,8 @@ from hotline.store.db import utcnow
 from hotline.store.models import Deadline, OutboundMessage
 from hotline.wiring import Services
 from tests.helpers import API_TOKEN, at
-from tests.scheduler_helpers import ACCOUNT, HANDLER_PHONE, HOTLINE, add_staff, noise_ticket
+from tests.factories import dispatched
+from tests.scheduler_helpers import ACCOUNT, HANDLER_PHONE, HOTLINE, add_staff
 
 TWILIO_TOKEN = "cluster-twilio-auth-token-0123456789"
 REFERENCE = re.compile(r"(?<!\d)(\d{10})(?!\d)")
@@ -64,7 +65,7 @@ def seed_reminders(services: Services, count: int, *, first: datetime, spread_s:
     refs = []
     with services.session() as s:
         for i in range(count):
-            refs.append(noise_ticket(s, services.core, utcnow(), text=f"第{i}号楼夜间施工噪音扰民").reference)
+            refs.append(dispatched(s, services.core, utcnow(), text=f"第{i}号楼夜间施工噪音扰民").reference)
         unit = s.scalars(select(Deadline)).first().ticket.unit_code
         add_staff(s, utcnow(), unit)
         s.flush()

@@ -68,7 +68,7 @@ def test_one_order_answered_in_time_no_longer_tops_the_ranking(session, db):
 
 def test_the_ranking_page_shows_counts_intervals_and_marks_unranked_units(session, db, app):
     from tests.web.console_support import login, make_users, parse
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     walk(session, db.core, township=SANLITUN, opened=at("2026-11-10 00:00"), sign=1 * H, contact=2 * H)
     make_users(session, ["supervisor"])
     session.commit()

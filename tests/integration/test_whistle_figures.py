@@ -110,7 +110,7 @@ def _cells(html: str, table_id: str) -> dict[str, dict[str, str]]:
 
 def test_the_console_page_shows_the_figures_and_a_department_sees_only_its_own_row(november, app, db):
     from tests.web.console_support import login, make_users
-    app.extensions["console_clock"] = lambda: AS_OF
+    app.config["HOTLINE_CLOCK"] = lambda: AS_OF
     with db.session() as s:
         make_users(s, ["supervisor", "dept_d"])
     client = app.test_client()
