@@ -43,6 +43,10 @@ HELP_WORDS = frozenset({"help", "info", "帮助", "说明", "?", "？"})
 CHINESE_KEYWORDS = frozenset({"退订", "td", "取消订阅", "退订短信", "订阅", "恢复", "帮助", "说明"})
 STATUS_WORDS = r"(?:查询|查|进度|查进度|查询进度|工单|status|check|progress|my tickets?)"
 STATUS_RE = re.compile(rf"^\s*{STATUS_WORDS}\s*[:：#]?\s*(\d{{10}})?\s*[。.!！?？]?\s*$", re.IGNORECASE)
+# Asking after one's own requests in a sentence ("我的工单怎么样了"), not a bare status word.
+MY_REQUESTS_RE = re.compile(r"(我的|我反映的|我那个).{0,6}(工单|诉求|问题|投诉).{0,8}(怎么样|进度|处理|办|结果)"
+                            r"|\b(my|the)\s+(ticket|request|complaint)s?\b.{0,30}\b(status|progress|going|done)",
+                            re.IGNORECASE)
 # Asking for a person, in either language, on any channel.
 HANDOFF_RE = re.compile(
     r"转人工|人工服务|人工客服|找人工|要人工|真人|^\s*(?:人工|客服)\s*$"
@@ -254,7 +258,8 @@ class Contact:
             conv.state = {k: v for k, v in (conv.state or {}).items() if k in ("round", "key")}
             flag_modified(conv, "state")
             return DialogueResult([Reply(prompt(ctx.lang, "handoff"))], handoff=True)
-        return self._place_addition(ctx) or self._ask_back_for_the_bot(ctx) or self._knowledge(ctx)
+        return (self._place_addition(ctx) or self._ask_back_for_the_bot(ctx) or self._my_requests(ctx)
+                or self._knowledge(ctx))
 
     def _dialogue(self, ctx: _Context, bot_messages: list[dict] | None) -> DialogueResult:
         """The dialogue's answer; a domain error is an apology in the channel, never a lost message."""
@@ -392,6 +397,15 @@ class Contact:
         options = sep.join(f"{i} {c.label(ctx.lang)}" for i, c in enumerate(candidates, 1))
         buttons = tuple({"title": c.label(ctx.lang), "payload": str(i)} for i, c in enumerate(candidates, 1))
         return DialogueResult([Reply(prompt(ctx.lang, "ask_which", place=text, options=options), buttons=buttons)])
+
+    def _my_requests(self, ctx: _Context) -> DialogueResult | None:
+        """"我的工单怎么样了" / "how is my request going": the citizen's own open requests, when there are any."""
+        if not MY_REQUESTS_RE.search(ctx.inbound.text) or (ctx.conv.state or {}).get("step"):
+            return None
+        if not open_tickets_of(ctx.session, citizen_id=ctx.citizen.id if ctx.citizen else None,
+                               conversation=ctx.conv):
+            return None
+        return self._status(ctx, None)
 
     def _knowledge(self, ctx: _Context) -> DialogueResult | None:
         """A question the knowledge base answers: recorded as a closed consultation, then 1 - answered, 2 - agent."""

@@ -15,6 +15,6 @@ def test_rasas_api_refuses_requests_without_the_token(rasa_stack):
 
 
 def test_the_apps_rasa_client_reaches_the_protected_api_with_the_token(bot_services):
-    parsed = bot_services.classifier.client.post("/model/parse", {"text": "小区门口的垃圾好几天没人清运了"})
+    parsed = bot_services.dialogue.client.post("/model/parse", {"text": "小区门口的垃圾好几天没人清运了"})
     assert parsed["intent"]["name"]  # a 401 would have raised RasaUnavailable
-    assert bot_services.classifier.client.available
+    assert bot_services.dialogue.client.available

@@ -59,9 +59,10 @@ def test_the_monthly_report_renders_and_prints_to_a_pdf_with_the_ranking(supervi
     # The PDF's fonts map some characters to Kangxi radicals (⾥ for 里): NFKC folds them back.
     text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     assert "Townships (街乡镇)" in text and "Response" in text
-    # The first two rows of the township ranking (rank, code, name, score computed by hand: 10×½ + 45 + 45 and 0),
-    # compared without white space because a long name wraps inside its cell.
+    # The first two rows of the township ranking (code, name, score computed by hand: 10×½ + 45 + 45 and 0),
+    # compared without white space because a long name wraps inside its cell. With fewer orders due than
+    # assessment.min_orders_ranked they are listed unranked, still in score order.
     squeezed = re.sub(r"\s+", "", text)
-    assert f"1{WANGJING}望京街道95.0050.0%" in squeezed
-    assert f"2{SANLITUN}三里屯街道0.000.0%" in squeezed
+    first, second = squeezed.find(f"{WANGJING}望京街道95.0050.0%"), squeezed.find(f"{SANLITUN}三里屯街道0.000.0%")
+    assert 0 <= first < second
     assert "Sign out" not in text  # the console's navigation does not print

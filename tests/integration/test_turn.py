@@ -302,3 +302,11 @@ def test_an_ambiguous_place_told_to_the_bot_is_asked_back_and_the_bot_hears_the_
     assert [c["payload"] for c in asked.replies[0].choices] == ["1", "2"] and bot.heard == ["路灯坏了好几天了"]
     chat("海淀的")
     assert bot.heard[-1] == "海淀区八里庄街道"
+
+
+@pytest.mark.parametrize("words", ["我的工单怎么样了", "我反映的问题处理得怎么样了", "how is my request going?"])
+def test_asking_after_my_requests_in_a_sentence_lists_them(db, words):
+    sms = Texter(db, SMS)
+    filed = sms("望京街道小区停水了")
+    out = sms(words, minutes=5)
+    assert filed.ticket.reference in text_of(out) and count(db, Ticket) == 1
