@@ -173,8 +173,9 @@ def ticket_fields(tracker: Tracker, *, text: str, location: Optional[str], group
     return {
         "text": text, "channel": channel_of(tracker), "phone": phone,
         "chat_id": None if phone else (tracker.get_slot("chat_id") or tracker.sender_id),
-        "location": location, "group": group if sure else None,
-        "group_confidence": round(float(confidence), 3) if sure else None,
+        # The app's one classifier decides the group; only an emergency the bot heard is passed on (safety first).
+        "location": location, "group": group if sure and group == "emergency" else None,
+        "group_confidence": round(float(confidence), 3) if sure and group == "emergency" else None,
         "lang": lang_of(tracker), "external_id": filing_key(tracker),
         "callback_phone": tracker.get_slot("contact_phone"),
         "conversation_id": int(conversation) if conversation and str(conversation).isdigit() else None,

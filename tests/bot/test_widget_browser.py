@@ -45,7 +45,7 @@ def test_a_citizen_files_a_complaint_in_chinese_and_sees_the_reference(page, bot
     expect(last_bot(page)).to_contain_text(reference)
     with bot_services.session() as s:
         ticket = s.scalars(select(Ticket).where(Ticket.reference == reference)).one()
-        # The group is the core classifier's (Rasa keeps the dialogue, the core classifies).
+        # The group is the core classifier's: Rasa keeps the dialogue, the core classifies.
         expected = bot_services.classifier.classify("我们楼下的路灯坏了一个星期了").group
         assert (ticket.group, ticket.township_code, ticket.channel) == (expected, "110105026", "web")
 
