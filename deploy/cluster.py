@@ -12,6 +12,7 @@ import argparse
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,14 @@ class Plan:
         """The name of Rasa's tracker database."""
         return make_url(self.config.cluster.rasa_tracker_store_url).database or ""
 
+    def rasa_token(self) -> str:
+        """The cluster's own Rasa token, made once and kept beside its other generated files."""
+        path = self.dir / "rasa.token"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(24))
+        return path.read_text().strip()
+
     def env(self) -> dict[str, str]:
         """The environment every process of Procfile.cluster gets on top of instance/dev.env."""
         c = self.config.cluster
@@ -108,6 +117,8 @@ class Plan:
             "TICKET_LOCK_LIFETIME": str(c.rasa_lock_lifetime_s),
             "POSTGRESQL_POOL_SIZE": str(RASA_DB_POOL), "POSTGRESQL_MAX_OVERFLOW": str(RASA_DB_OVERFLOW),
             "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": "127.0.0.1",
+            # Rasa serves its API only with a token; the web hosts send the same one.
+            "RASA_TOKEN": self.config.rasa.token or os.environ.get("RASA_TOKEN") or self.rasa_token(),
         }
         for i, (web, rasa, actions) in enumerate(zip(c.web_ports, c.rasa_ports, c.action_ports), start=1):
             env[f"WEB{i}_PORT"], env[f"RASA{i}_PORT"], env[f"ACTIONS{i}_PORT"] = str(web), str(rasa), str(actions)

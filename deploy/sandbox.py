@@ -71,7 +71,8 @@ class Sandbox:
             base = f"http://127.0.0.1:{self.port(name)}"
             for i in range(rounds):
                 sender = f"warm-up-{name}-{i}-{uuid.uuid4().hex[:8]}"
-                requests.post(f"{base}/model/parse", json={"text": "小区停水了"}, timeout=60)
+                requests.post(f"{base}/model/parse", json={"text": "小区停水了"}, timeout=60,
+                              params={"token": self.plan.env()["RASA_TOKEN"]})
                 for text in ("我们小区垃圾好几天没人清运了", "朝阳区望京街道"):
                     requests.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                                   timeout=60)
@@ -165,7 +166,8 @@ def sandbox(folder: Path, settings: dict, *, start: Iterable[str] = EVERYTHING, 
         checks = [(n, f"http://127.0.0.1:{box.port(n)}/readyz") for n in WEB if n in names]
         checks += [("nginx", f"{plan.local_url}/readyz")] if "nginx" in names else []
         checks += [(n, f"http://127.0.0.1:{box.port(n)}/health") for n in ACTIONS if n in names]
-        checks += [(n, f"http://127.0.0.1:{box.port(n)}/status") for n in RASA if n in names]
+        token = plan.env()["RASA_TOKEN"]  # Rasa's /status answers only with the token it serves with
+        checks += [(n, f"http://127.0.0.1:{box.port(n)}/status?token={token}") for n in RASA if n in names]
         for name, url in checks:
             supervisor.wait_for(name, url, max(5.0, deadline - time.monotonic()))
         yield box
