@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from hotline.clocks import followups
 from hotline.contact import knowledge
+from hotline.contact.form import option_buttons, options_text
 from hotline.contact.dialogue import REFERENCE_RE, BotRequest, Dialogue, DialogueResult, Reply, detect_lang, prompt
 from hotline.core import Core
 from hotline.errors import HotlineError, InvalidInput, TicketNotFound
@@ -393,10 +394,9 @@ class Contact:
         ctx.conv.state = {**state, "bot_which": {"text": text,
                                                  "candidates": [dataclasses.asdict(c) for c in candidates]}}
         flag_modified(ctx.conv, "state")
-        sep = "；" if ctx.lang == "zh" else "; "
-        options = sep.join(f"{i} {c.label(ctx.lang)}" for i, c in enumerate(candidates, 1))
-        buttons = tuple({"title": c.label(ctx.lang), "payload": str(i)} for i, c in enumerate(candidates, 1))
-        return DialogueResult([Reply(prompt(ctx.lang, "ask_which", place=text, options=options), buttons=buttons)])
+        options = options_text(candidates, ctx.lang)
+        return DialogueResult([Reply(prompt(ctx.lang, "ask_which", place=text, options=options),
+                                     buttons=option_buttons(candidates, ctx.lang))])
 
     def _my_requests(self, ctx: _Context) -> DialogueResult | None:
         """"我的工单怎么样了" / "how is my request going": the citizen's own open requests, when there are any."""
