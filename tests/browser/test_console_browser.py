@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.store.models import Conversation, Message, Notification, Ticket
 from tests.factories import ticket
-from tests.web.console_support import CALLED, NOW, PASSWORD, build_world
+from tests.web.console_support import CALLED, NOW, build_world, sign_in
 
 pytestmark = pytest.mark.browser
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>"\'><svg onload=window.__xss=1>'
@@ -22,14 +22,6 @@ def console_world(console_app, db):
 def console_app(app):
     app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("header .who")
 
 
 def test_a_handler_signs_in_and_works_a_ticket_from_the_queue_to_resolved(live_server, page, console_world, db):

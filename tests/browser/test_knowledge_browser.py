@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from hotline.store.models import OutboundMessage, Ticket
 from tests.factories import ticket
-from tests.web.console_support import NOW, PASSWORD, build_world
+from tests.web.console_support import NOW, build_world, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -14,14 +14,6 @@ pytestmark = pytest.mark.browser
 def console_app(app):
     app.config["HOTLINE_CLOCK"] = lambda: NOW
     return app
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("header .who")
 
 
 @pytest.fixture

@@ -147,3 +147,12 @@ def login(client, username: str, password: str = PASSWORD) -> str:
     r = client.post("/console/login", data={"username": username, "password": password, "csrf_token": token})
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     return token
+
+
+def sign_in(page, base, username):
+    """Sign in through the real login page in the browser."""
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("header .who")
