@@ -17,7 +17,7 @@ BOT_INPUTS := $(shell find bot/data -type f 2>/dev/null) bot/domain.yml bot/conf
 PY310_HINT := Add Python 3.10 with any of: pyenv install 3.10 | uv python install 3.10 | apt-get install python3.10 (deadsnakes PPA on Ubuntu); then run make again.
 WITHOUT_BOT = $(shell sed -n 's/^\([A-Za-z0-9_-]*\):.*/\1/p' Procfile | grep -vx -e rasa -e actions)
 
-.PHONY: help run test setup browser lock bench clean bot-setup bot-train bot-lock bench-bot nlu-train cluster bench-cluster
+.PHONY: translations translations-extract help run test setup browser lock bench clean bot-setup bot-train bot-lock bench-bot nlu-train cluster bench-cluster
 
 # The core's classifier, trained from the shipped corpus (hotline/data/nlu) when it or the training code changes.
 # An operator's own model (`flask nlu train FILE.csv`) at the same path is kept.
@@ -61,7 +61,19 @@ $(NLU_MODEL): $(BIN)/.installed $(NLU_INPUTS)
 
 nlu-train: $(NLU_MODEL)
 
-run: setup instance/dev.env nlu-train
+# The web pages' catalogues (<package>/translations/*/LC_MESSAGES/messages.po), compiled for Flask-Babel.
+PO_FILES := $(wildcard */translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+translations: $(MO_FILES)
+
+# Refresh a package's catalogue from its sources (PKG=console): new ids added, old ones kept as obsolete.
+translations-extract: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location -o /tmp/hotline-$(PKG).pot $(PKG) >/dev/null
+	$(BIN)/pybabel update --no-fuzzy-matching -i /tmp/hotline-$(PKG).pot -d $(PKG)/translations -l zh
+
+run: setup instance/dev.env nlu-train translations
 	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app init-db
 	@set -a; source instance/dev.env; set +a; $(BIN)/flask --app app seed-demo --if-development
 	@echo "==> hotline starting: web http://127.0.0.1:$(PORT)  (API http://127.0.0.1:$(PORT)/api/v1, health http://127.0.0.1:$(PORT)/healthz)"
@@ -76,7 +88,7 @@ run: setup instance/dev.env nlu-train
 	  PORT=$(PORT) $(BIN)/honcho -e instance/dev.env -f Procfile start $(WITHOUT_BOT); \
 	fi
 
-test: setup browser bot-train nlu-train $(NGINX)
+test: setup browser bot-train nlu-train translations $(NGINX)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest --ignore=tests/cluster/test_faults.py $(PYTEST_ARGS)
 

@@ -13,11 +13,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import ratelimits
 
-from hotline.config import Config, load_config
+from hotline.config import PROJECT_ROOT, Config, load_config
 from hotline.store import migrate
 from hotline.wiring import Services, build_services
 from ivr.webhooks import twilio_webhooks
 import webapp
+import webapp.i18n
 
 log = logging.getLogger("hotline")
 
@@ -47,6 +48,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     webapp.install(app, services)
+    # Pages speak Chinese first (their users are Beijing staff and citizens); ?lang=en switches.
+    webapp.i18n.init_app(app, [PROJECT_ROOT / name for name in ("console", "public", "webchat")])
     hops = config.app.trusted_proxies
     if hops:
         # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;

@@ -15,6 +15,15 @@ from hotline.wiring import build_services
 from ivr.webhooks import twilio_webhooks
 from tests.helpers import API_TOKEN, PUBLIC, make_config, serve
 
+
+def pytest_sessionstart(session):
+    """The pages' catalogues must be compiled (`make translations`), or every Chinese page test fails late."""
+    from pathlib import Path
+    for po in Path(__file__).resolve().parent.parent.glob("*/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            raise pytest.UsageError(f"{mo} is missing or older than its .po: run `make translations`")
+
 pytest_plugins = ["tests.fakes.plugin"]
 
 # PostgreSQL on these machines: trust auth, database `test`; tests make and drop their own database.
