@@ -1,16 +1,21 @@
-"""Big-data view (主动治理): hotspots, problems of the month and surge alerts; read-only, set-based queries."""
+"""Big-data view (主动治理): hotspots, problems of the month and surge alerts; read-only, set-based queries.
+
+Only citizens' tickets are counted: a proactive case the hotline opened itself (未诉先办) is not one more call.
+"""
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from hotline.config import AssessmentConfig
-from hotline.assessment.kpis import Period, add_months, bucket, month_period, week_periods
-from hotline.store.models import OPEN_STATUSES, ServiceCode, Ticket, Township
+from hotline.assessment.kpis import Period, add_months, bucket, month_period, parse_month, week_periods
+from hotline.store.models import OPEN_STATUSES, PROACTIVE, ServiceCode, Ticket, Township
 
 
 @dataclass
@@ -38,7 +43,8 @@ def hotspots(session: Session, *, start: datetime, end: datetime, config: Assess
     """The biggest service code × township groups opened in [start, end), biggest first, from three queries."""
     limit = config.hotspot_limit if limit is None else limit
     min_tickets = config.hotspot_min_tickets if min_tickets is None else min_tickets
-    where = [Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.township_code.is_not(None)]
+    where = [Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.township_code.is_not(None),
+             Ticket.channel != PROACTIVE]
     if district_code:
         where.append(Ticket.district_code == district_code)
     n = func.count().label("n")
@@ -114,7 +120,8 @@ class Problems:
 
 def _movers(session: Session, column, names: dict[str, str], cur: Period, prev: Period,
             district_code: str | None) -> list[Mover]:
-    where = [Ticket.opened_at >= prev.start, Ticket.opened_at < cur.end, column.is_not(None)]
+    where = [Ticket.opened_at >= prev.start, Ticket.opened_at < cur.end, column.is_not(None),
+             Ticket.channel != PROACTIVE]
     if district_code:
         where.append(Ticket.district_code == district_code)
     in_cur = func.sum(case((Ticket.opened_at >= cur.start, 1), else_=0))
@@ -183,7 +190,7 @@ def surges(session: Session, *, month: str, config: AssessmentConfig, as_of: dat
     eval_idx = [i - max(0, first) for i in eval_idx]
     b = bucket(Ticket.opened_at, all_weeks)
     where = [Ticket.opened_at >= all_weeks[0].start, Ticket.opened_at < all_weeks[-1].end,
-             Ticket.township_code.is_not(None)]
+             Ticket.township_code.is_not(None), Ticket.channel != PROACTIVE]
     if district_code:
         where.append(Ticket.district_code == district_code)
     rows = session.execute(
@@ -216,8 +223,29 @@ def surges(session: Session, *, month: str, config: AssessmentConfig, as_of: dat
 
 
 def hotspot_tickets(*, service_code: str, township_code: str, start: datetime, end: datetime):
-    """The tickets behind a hotspot, as a select of Ticket."""
+    """The citizens' tickets behind a hotspot, as a select of Ticket."""
     return (select(Ticket).where(Ticket.service_code == service_code, Ticket.township_code == township_code,
-                                 Ticket.opened_at >= start, Ticket.opened_at < end)
+                                 Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.channel != PROACTIVE)
             .order_by(Ticket.opened_at))
 
+
+
+_WEEK = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def period_span(period: str, tz: str) -> Period:
+    """The local month ("2026-11", a hotspot's) or week from a Monday ("2026-11-16", a surge's), in UTC.
+
+    ValueError names what a period must look like.
+    """
+    if _WEEK.match(period or ""):
+        try:
+            monday = date.fromisoformat(period)
+        except ValueError:
+            monday = None
+        if monday is None or monday.weekday() != 0:
+            raise ValueError(f"a week is named by its Monday, like 2026-11-16, got {period!r}")
+        noon = datetime(monday.year, monday.month, monday.day, 12, tzinfo=ZoneInfo(tz))
+        return week_periods(noon, 1, tz)[0]
+    parse_month(period or "")
+    return month_period(period, tz)

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from hotline.config import AssessmentConfig
-from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, EarlierFollowup, Ticket,
-                                  Township)
+from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, PROACTIVE, Deadline, Department, District,
+                                  EarlierFollowup, Ticket, Township)
 
 UNIT_TYPES = ("township", "department", "district")
 RATE_NAMES = ("response", "resolution", "satisfaction")
@@ -237,11 +237,12 @@ class _Response:
 
         Merged duplicates ride on their master; a ticket still in the hotline's triage queue (never
         dispatched) is the hotline's delay, not the unit's, so it is left out until it is dispatched.
-        Consultations the hotline answered itself count only when the config says so.
+        Consultations the hotline answered itself count only when the config says so; a proactive case
+        (未诉先办) is nobody's order, its merged citizens' tickets are.
         """
         a = self.anchor
         return [a.clock == self.anchor_clock, a.due_at >= start, a.due_at < end, a.due_at <= as_of,
-                a.state != "cancelled", Ticket.status.not_in((MERGED, NEW)), *_consult_filter(self.config)]
+                a.state != "cancelled", Ticket.status.not_in((MERGED, NEW)), *_citizen_orders(self.config)]
 
     def hit(self) -> ColumnElement:
         """Every counted clock met by its own deadline (a missing or cancelled non-anchor clock does not count)."""
@@ -260,8 +261,13 @@ def _consult_filter(config: AssessmentConfig) -> list[ColumnElement]:
     return [] if config.count_answered_consults else [Ticket.answered_by_hotline.is_(False)]
 
 
+def _citizen_orders(config: AssessmentConfig) -> list[ColumnElement]:
+    """Citizens' orders only: never a proactive case the hotline opened itself, and consults as configured."""
+    return [Ticket.channel != PROACTIVE, *_consult_filter(config)]
+
+
 def _followup_filters(start: datetime, end: datetime, config: AssessmentConfig) -> list[ColumnElement]:
-    return [Ticket.followed_up_at >= start, Ticket.followed_up_at < end, *_consult_filter(config)]
+    return [Ticket.followed_up_at >= start, Ticket.followed_up_at < end, *_citizen_orders(config)]
 
 
 def _sum(condition: ColumnElement) -> ColumnElement:
@@ -463,6 +469,8 @@ def describe(config: AssessmentConfig, time_limits=None) -> list[str]:
         "dispatched) " + ("count in the rates where their place says (the district's)."
                           if config.count_answered_consults
                           else "are the hotline's own work and are left out of every unit's rates."),
+        "A proactive case (未诉先办) the hotline opens from a hotspot is nobody's order and is left out of the "
+        "rates; the citizens' tickets merged into it count, each with its own follow-up.",
     ]
     if time_limits is not None:
         rows = []
@@ -517,7 +525,7 @@ def clock_compliance(session: Session, *, month: str, config: AssessmentConfig, 
                    _sum(and_(d.met_at.is_(None), Ticket.status.in_(OPEN_STATUSES))))
             .join(Ticket, Ticket.id == d.ticket_id)
             .where(d.due_at >= period.start, d.due_at < period.end, d.due_at <= as_of, d.state != "cancelled",
-                   Ticket.status.not_in((MERGED, NEW)), *_consult_filter(config))
+                   Ticket.status.not_in((MERGED, NEW)), *_citizen_orders(config))
             .group_by(d.clock))
     if district_code:
         stmt = stmt.where(Ticket.district_code == district_code)

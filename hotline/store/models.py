@@ -16,6 +16,8 @@ NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED = (
 RETURNED, REOPENED, MERGED = "returned", "reopened", "merged"
 STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED, RETURNED, REOPENED, MERGED)
 OPEN_STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RETURNED, REOPENED)
+# 未诉先办: a case the hotline opens itself from a hotspot (work/proactive.py); no citizen of its own.
+PROACTIVE = "proactive"
 
 # Deadline clocks, one row each per ticket: named by the pure rules, stored here.
 from hotline.rules.deadlines import CLOCK_FEEDBACK, CLOCK_FIRST_CONTACT, CLOCK_FOLLOWUP, CLOCK_SIGN_FOR  # noqa: E402,F401
@@ -145,7 +147,8 @@ class Ticket(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
     triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned | consult
-    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311 | …
+    # voice | sms | web | api | agent | open311 | … | proactive (external_id = its hotspot key)
+    channel: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     text: Mapped[str] = mapped_column(Text)
@@ -202,6 +205,11 @@ class Ticket(Base):
     def is_open(self) -> bool:
         """Still needs work by somebody."""
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_proactive(self) -> bool:
+        """A 未诉先办 case: opened by the hotline from a hotspot, its citizens are the tickets merged into it."""
+        return self.channel == PROACTIVE
 
 
 class TicketEvent(Base):

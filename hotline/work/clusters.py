@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline.work import lifecycle as tickets
 from hotline.errors import InvalidInput
-from hotline.store.models import (CLOCK_FOLLOWUP, DISPATCHED, MERGED, OPEN_STATUSES, RESOLVED, Ticket, TicketEvent)
+from hotline.store.models import (CLOCK_FOLLOWUP, DISPATCHED, MERGED, OPEN_STATUSES, PROACTIVE, RESOLVED, Ticket,
+                                  TicketEvent)
 
 
 def cluster_of(session: Session, master: Ticket) -> list[Ticket]:
@@ -46,15 +47,28 @@ def merge_into(session: Session, master: Ticket, members: list[Ticket], *, actor
     return merged
 
 
+def running_case(session: Session, service_code: str, township_code: str) -> Ticket | None:
+    """The open proactive case (未诉先办) about this code in this township, if any: newcomers belong in it."""
+    return session.scalars(select(Ticket).where(
+        Ticket.channel == PROACTIVE, Ticket.service_code == service_code, Ticket.township_code == township_code,
+        Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id).limit(1)).first()
+
+
 def merge_hotspot(session: Session, *, service_code: str, township_code: str, start: datetime, end: datetime,
                   actor: str, now: datetime) -> tuple[Ticket | None, int]:
-    """Merge every open ticket of a hotspot into the master of its biggest group (or its oldest open ticket)."""
+    """Merge every open ticket of a hotspot into the master of its biggest group (or its oldest open ticket).
+
+    An open proactive case (未诉先办) about the same code in the township takes them instead: it is the master.
+    """
     open_ones = list(session.scalars(
         select(Ticket).where(Ticket.service_code == service_code, Ticket.township_code == township_code,
                              Ticket.opened_at >= start, Ticket.opened_at < end,
                              Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.opened_at, Ticket.id)))
     if not open_ones:
         return None, 0
+    case = running_case(session, service_code, township_code)
+    if case is not None:
+        return case, merge_into(session, case, open_ones, actor=actor, now=now)
     sizes: dict[int, int] = {}
     for t in open_ones:
         root = t.master_id or t.id
