@@ -27,6 +27,7 @@ OUTBOX_ROLES = (AGENT, SUPERVISOR, ADMIN)
 USER_ROLES = (SUPERVISOR, ADMIN)
 SCORE_ROLES = (SUPERVISOR, ADMIN, HANDLER, DEPARTMENT)  # the assessment's rankings and unit pages
 OVERSIGHT_ROLES = (SUPERVISOR, ADMIN)  # hotspots, problems, charts, the monthly report
+PROACTIVE_ROLES = (SUPERVISOR, ADMIN)  # open a proactive case (未诉先办) from a hotspot or a surge
 # Roles that must call the citizen, so they see the whole number.
 PHONE_ROLES = (AGENT, HANDLER, SUPERVISOR)
 

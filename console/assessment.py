@@ -402,8 +402,9 @@ def _protect_forms():
 
 def init_app(app: Flask) -> None:
     """Register the assessment pages, their navigation entries and the kpis / demo-data commands."""
-    from console import assessment_cli
+    from console import assessment_cli, proactive_views
 
     app.register_blueprint(bp)
+    proactive_views.init_app(app)
     assessment_cli.register(app)
 
