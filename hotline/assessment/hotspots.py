@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.config import AssessmentConfig
 from hotline.assessment.kpis import Period, add_months, bucket, month_period, parse_month, week_periods
-from hotline.store.models import OPEN_STATUSES, PROACTIVE, ServiceCode, Ticket, Township
+from hotline.store.models import OPEN_STATUSES, ServiceCode, Ticket, Township
 
 
 @dataclass
@@ -44,7 +44,7 @@ def hotspots(session: Session, *, start: datetime, end: datetime, config: Assess
     limit = config.hotspot_limit if limit is None else limit
     min_tickets = config.hotspot_min_tickets if min_tickets is None else min_tickets
     where = [Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.township_code.is_not(None),
-             Ticket.channel != PROACTIVE]
+             Ticket.proactive.is_(False)]
     if district_code:
         where.append(Ticket.district_code == district_code)
     n = func.count().label("n")
@@ -121,7 +121,7 @@ class Problems:
 def _movers(session: Session, column, names: dict[str, str], cur: Period, prev: Period,
             district_code: str | None) -> list[Mover]:
     where = [Ticket.opened_at >= prev.start, Ticket.opened_at < cur.end, column.is_not(None),
-             Ticket.channel != PROACTIVE]
+             Ticket.proactive.is_(False)]
     if district_code:
         where.append(Ticket.district_code == district_code)
     in_cur = func.sum(case((Ticket.opened_at >= cur.start, 1), else_=0))
@@ -190,7 +190,7 @@ def surges(session: Session, *, month: str, config: AssessmentConfig, as_of: dat
     eval_idx = [i - max(0, first) for i in eval_idx]
     b = bucket(Ticket.opened_at, all_weeks)
     where = [Ticket.opened_at >= all_weeks[0].start, Ticket.opened_at < all_weeks[-1].end,
-             Ticket.township_code.is_not(None), Ticket.channel != PROACTIVE]
+             Ticket.township_code.is_not(None), Ticket.proactive.is_(False)]
     if district_code:
         where.append(Ticket.district_code == district_code)
     rows = session.execute(
@@ -225,7 +225,7 @@ def surges(session: Session, *, month: str, config: AssessmentConfig, as_of: dat
 def hotspot_tickets(*, service_code: str, township_code: str, start: datetime, end: datetime):
     """The citizens' tickets behind a hotspot, as a select of Ticket."""
     return (select(Ticket).where(Ticket.service_code == service_code, Ticket.township_code == township_code,
-                                 Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.channel != PROACTIVE)
+                                 Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.proactive.is_(False))
             .order_by(Ticket.opened_at))
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from hotline.config import AssessmentConfig
-from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, PROACTIVE, Deadline, Department, District,
-                                  EarlierFollowup, Ticket, Township)
+from hotline.store.models import (MERGED, NEW, OPEN_STATUSES, Deadline, Department, District, EarlierFollowup, Ticket,
+                                  Township)
 
 UNIT_TYPES = ("township", "department", "district")
 RATE_NAMES = ("response", "resolution", "satisfaction")
@@ -263,7 +263,7 @@ def _consult_filter(config: AssessmentConfig) -> list[ColumnElement]:
 
 def _citizen_orders(config: AssessmentConfig) -> list[ColumnElement]:
     """Citizens' orders only: never a proactive case the hotline opened itself, and consults as configured."""
-    return [Ticket.channel != PROACTIVE, *_consult_filter(config)]
+    return [Ticket.proactive.is_(False), *_consult_filter(config)]
 
 
 def _followup_filters(start: datetime, end: datetime, config: AssessmentConfig) -> list[ColumnElement]:

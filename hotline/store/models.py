@@ -16,8 +16,9 @@ NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED = (
 RETURNED, REOPENED, MERGED = "returned", "reopened", "merged"
 STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED, RETURNED, REOPENED, MERGED)
 OPEN_STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RETURNED, REOPENED)
-# 未诉先办: a case the hotline opens itself from a hotspot (work/proactive.py); no citizen of its own.
-PROACTIVE = "proactive"
+
+# The proactive-case index's predicate (work/proactive.py lists cases with it, literally, so both databases use it).
+PROACTIVE_SQL = "proactive"
 
 # Deadline clocks, one row each per ticket: named by the pure rules, stored here.
 from hotline.rules.deadlines import CLOCK_FEEDBACK, CLOCK_FIRST_CONTACT, CLOCK_FOLLOWUP, CLOCK_SIGN_FOR  # noqa: E402,F401
@@ -135,6 +136,9 @@ class Ticket(Base):
         Index("ix_tickets_followed_up", "followed_up_at"),
         # Covering the charts' volume by group and channel over a year, so they never read the ticket rows.
         Index("ix_tickets_opened_group_channel", "opened_at", "group", "channel"),
+        # The console's list of proactive cases, newest first (a handful among millions of tickets).
+        Index("ix_tickets_proactive", "opened_at", postgresql_where=text(PROACTIVE_SQL),
+              sqlite_where=text(PROACTIVE_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -147,8 +151,7 @@ class Ticket(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     needs_triage: Mapped[bool] = mapped_column(Boolean, default=False)
     triage_reason: Mapped[Optional[str]] = mapped_column(String(32))  # unclassified | unlocated | voicemail | incomplete | returned | consult
-    # voice | sms | web | api | agent | open311 | … | proactive (external_id = its hotspot key)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))  # voice | sms | web | api | agent | open311 | …
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5), default="zh")
     text: Mapped[str] = mapped_column(Text)
@@ -190,6 +193,9 @@ class Ticket(Base):
     # and the rates count it only when assessment.count_answered_consults says so.
     answered_by_hotline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     knowledge_entry: Mapped[Optional[str]] = mapped_column(String(64))  # the knowledge-base entry of the answer
+    # 未诉先办: a case the hotline opened itself from a hotspot (work/proactive.py). No citizen of its own; its
+    # citizens are the tickets merged into it, and it is nobody's order in the rates.
+    proactive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -206,10 +212,6 @@ class Ticket(Base):
         """Still needs work by somebody."""
         return self.status in OPEN_STATUSES
 
-    @property
-    def is_proactive(self) -> bool:
-        """A 未诉先办 case: opened by the hotline from a hotspot, its citizens are the tickets merged into it."""
-        return self.channel == PROACTIVE
 
 
 class TicketEvent(Base):

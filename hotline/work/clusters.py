@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.work import lifecycle as tickets
 from hotline.errors import InvalidInput
-from hotline.store.models import (CLOCK_FOLLOWUP, DISPATCHED, MERGED, OPEN_STATUSES, PROACTIVE, RESOLVED, Ticket,
-                                  TicketEvent)
+from hotline.store.models import (CLOCK_FOLLOWUP, DISPATCHED, MERGED, OPEN_STATUSES, RESOLVED, Ticket, TicketEvent)
 
 
 def cluster_of(session: Session, master: Ticket) -> list[Ticket]:
@@ -50,7 +49,7 @@ def merge_into(session: Session, master: Ticket, members: list[Ticket], *, actor
 def running_case(session: Session, service_code: str, township_code: str) -> Ticket | None:
     """The open proactive case (未诉先办) about this code in this township, if any: newcomers belong in it."""
     return session.scalars(select(Ticket).where(
-        Ticket.channel == PROACTIVE, Ticket.service_code == service_code, Ticket.township_code == township_code,
+        Ticket.proactive.is_(True), Ticket.service_code == service_code, Ticket.township_code == township_code,
         Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id).limit(1)).first()
 
 

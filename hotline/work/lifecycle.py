@@ -195,7 +195,7 @@ def resolve(session: Session, ticket: Ticket, *, resolution: str, actor: str, no
     if followup is not None and followup.state == "pending":
         followup.next_action_at = now  # 回访 can start as soon as the answer is given
     answer_merged(session, ticket, actor=actor, now=now)
-    if ticket.is_proactive:
+    if ticket.proactive:
         # 未诉先办: the case has no citizen of its own to survey (its merged citizens each are): done.
         close(session, ticket, actor=actor, now=now)
 

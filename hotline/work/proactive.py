@@ -1,11 +1,11 @@
 """未诉先办 (每月一题): a supervisor turns a hotspot or a surge into a proactive case the township leads.
 
-A proactive case is a master ticket of channel "proactive" with no citizen of its own: routed to the
+A proactive case is a master ticket marked `proactive`, with no citizen of its own: routed to the
 hotspot's township with its category's deadline, the hotspot's open tickets merged into it (each citizen's
 ticket keeps its own 回访), and the chosen departments summoned (吹哨报到). When it is resolved the usual
 fan-out answers every merged citizen; the case itself has nobody to survey, so it is closed with its answer
-and it never counts as an order in the three rates. Its external_id is the hotspot key, so one hotspot and
-period cannot be opened twice. Use cases take the session first and never commit.
+and it never counts as an order in the three rates. Staff open it in the console (channel "agent") and its
+external_id is the hotspot key, unique with the channel, so one hotspot and period cannot be opened twice. Use cases take the session first and never commit.
 """
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hotline.config import Config
 from hotline.errors import InvalidInput
 from hotline.rules import deadlines
 from hotline.store import references
-from hotline.store.models import (CLOCK_FEEDBACK, CLOCK_SIGN_FOR, NEW, OPEN_STATUSES, PROACTIVE, Deadline,
+from hotline.store.models import (CLOCK_FEEDBACK, CLOCK_SIGN_FOR, NEW, OPEN_STATUSES, PROACTIVE_SQL, Deadline,
                                   Department, ServiceCode, Ticket, Township, Whistle)
 from hotline.store.unique import insert_or_get
 from hotline.work import clusters, lifecycle as tickets
 from hotline.work import whistles as summons
 
+CHANNEL = "agent"  # staff open it in the console
+KEY_PREFIX = "proactive:"  # its external_id, apart from any other agent-opened ticket's
 MAX_TITLE = 200
 MAX_DEPARTMENTS = 40  # one Beijing case summoned 32 departments
 # A month (a hotspot) or the Monday a week starts (a surge); the caller gives the span it stands for.
@@ -46,7 +48,7 @@ class HotspotKey:
     @property
     def external_id(self) -> str:
         """The case's unique key among proactive tickets."""
-        return f"{self.service_code}:{self.township_code}:{self.period}"
+        return f"{KEY_PREFIX}{self.service_code}:{self.township_code}:{self.period}"
 
 
 @dataclass(frozen=True)
@@ -64,14 +66,14 @@ def find_case(session: Session, key: HotspotKey) -> Ticket | None:
 
 
 def _same_key(key: HotspotKey):
-    return select(Ticket).where(Ticket.channel == PROACTIVE, Ticket.external_id == key.external_id)
+    return select(Ticket).where(Ticket.channel == CHANNEL, Ticket.external_id == key.external_id)
 
 
 def hotspot_open_tickets(session: Session, key: HotspotKey, start: datetime, end: datetime) -> list[Ticket]:
     """The citizens' tickets of the hotspot still open, oldest first (merged ones ride on their master already)."""
     return list(session.scalars(select(Ticket).where(
         Ticket.service_code == key.service_code, Ticket.township_code == key.township_code,
-        Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.channel != PROACTIVE,
+        Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.proactive.is_(False),
         Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.opened_at, Ticket.id)))
 
 
@@ -104,7 +106,7 @@ def _kind(session: Session, key: HotspotKey, start: datetime, end: datetime) -> 
     kinds = Counter(dict(session.execute(
         select(Ticket.kind, func.count()).where(
             Ticket.service_code == key.service_code, Ticket.township_code == key.township_code,
-            Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.channel != PROACTIVE)
+            Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.proactive.is_(False))
         .group_by(Ticket.kind)).all()))
     return max(sorted(kinds), key=lambda k: kinds[k]) if kinds else "complaint"
 
@@ -140,7 +142,7 @@ def open_proactive_case(session: Session, *, key: HotspotKey, start: datetime, e
             reference=references.next_reference(session, now, config.app.timezone), status=NEW,
             kind=_kind(session, key, start, end), group=code.group, service_code=code.code,
             time_limit_class=code.time_limit_class, classified_by="agent", confidence=1.0, needs_triage=False,
-            channel=PROACTIVE, external_id=key.external_id, lang=config.app.default_lang, text=title,
+            proactive=True, channel=CHANNEL, external_id=key.external_id, lang=config.app.default_lang, text=title,
             location_text=town.name, district_code=town.district_code, township_code=town.code,
             unit_type="township", unit_code=town.code, department_code=code.department_code, citizen=None,
             media=[], details={"proactive": {"period": key.period, "from": start.isoformat(),
@@ -155,7 +157,7 @@ def open_proactive_case(session: Session, *, key: HotspotKey, start: datetime, e
         raise InvalidInput(f"a proactive case is already open for this hotspot and period: {case.reference}",
                            field="period", code="case_exists")
     tickets.record_event(session, case, actor=actor, action="open", now=now, to_status=NEW,
-                         data={"channel": PROACTIVE, "service_code": code.code, "hotspot": key.external_id})
+                         data={"channel": CHANNEL, "proactive": True, "service_code": code.code, "hotspot": key.external_id})
     tickets.dispatch(session, case, unit_type="township", unit_code=town.code, actor=actor, now=now, limits=limits,
                      note="未诉先办")
     # The hotline assigns 每月一题 to the township, which leads it: signed as it opens, so it can whistle.
@@ -196,7 +198,7 @@ def cases(session: Session, *, district_code: str | None = None, limit: int = 20
     stmt = (select(Ticket.id, Ticket.reference, Ticket.text, Ticket.external_id, Ticket.service_code,
                    Ticket.township_code, Township.name, Ticket.status, Ticket.opened_at, Ticket.resolved_at)
             .outerjoin(Township, Township.code == Ticket.township_code)
-            .where(Ticket.channel == PROACTIVE).order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit))
+            .where(text(PROACTIVE_SQL)).order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(limit))
     if district_code:
         stmt = stmt.where(Ticket.district_code == district_code)
     rows = session.execute(stmt).all()

@@ -1,4 +1,4 @@
-"""未诉先办: proactive cases are tickets of channel "proactive", so the channel column grows to 16 characters
+"""未诉先办: tickets.proactive marks a case the hotline opened itself from a hotspot, with an index to list them
 
 Revision ID: 0011
 Revises: 0010
@@ -15,15 +15,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # SQLite does not enforce VARCHAR lengths (and a batch copy of the tickets table would be slow for
-    # nothing); on PostgreSQL growing a varchar rewrites neither the table nor its indexes.
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column('tickets', 'channel', type_=sa.String(length=16), existing_type=sa.String(length=8),
-                        existing_nullable=False)
+    with op.batch_alter_table('tickets') as batch:
+        batch.add_column(sa.Column('proactive', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index('ix_tickets_proactive', 'tickets', ['opened_at'], postgresql_where=sa.text('proactive'),
+                    sqlite_where=sa.text('proactive'))
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "sqlite":
-        # Refused by PostgreSQL while a proactive case exists: its channel no longer fits.
-        op.alter_column('tickets', 'channel', type_=sa.String(length=8), existing_type=sa.String(length=16),
-                        existing_nullable=False)
+    op.drop_index('ix_tickets_proactive', table_name='tickets')
+    with op.batch_alter_table('tickets') as batch:
+        batch.drop_column('proactive')

@@ -11,7 +11,7 @@ from callbacks.sweep import sweep_deadlines, sweep_outbox
 from hotline.assessment import hotspots, kpis
 from hotline.clocks import followups
 from hotline.errors import InvalidInput, WhistlesOutstanding
-from hotline.store.models import (CLOSED, MERGED, PROACTIVE, RESOLVED, SIGNED, Deadline, Notification,
+from hotline.store.models import (CLOSED, MERGED, RESOLVED, SIGNED, Deadline, Notification,
                                   OutboundMessage, Ticket)
 from hotline.work import clusters, lifecycle as tickets, proactive
 from tests.factories import H, SANLITUN, WANGJING, PLACES, ticket, walk
@@ -50,7 +50,7 @@ def test_a_hotspot_becomes_a_signed_township_case_with_no_citizen_its_tickets_me
     session.commit()
 
     case = session.get(Ticket, opened.ticket.id)
-    assert (case.channel, case.external_id, case.is_proactive) == (PROACTIVE, "ENV-NOISE:110105026:2026-11", True)
+    assert (case.proactive, case.channel, case.external_id) == (True, "agent", "proactive:ENV-NOISE:110105026:2026-11")
     assert (case.citizen_id, case.callback_phone, case.text) == (None, None, TITLE)
     assert (case.unit_type, case.unit_code, case.township_code, case.status) == ("township", WANGJING, WANGJING,
                                                                                 SIGNED)
@@ -86,7 +86,7 @@ def test_the_same_hotspot_and_period_cannot_be_opened_twice_and_the_error_names_
         _open(session, db, key=proactive.HotspotKey("ENV-NOISE", WANGJING, "2026-11-02"), span=week)
     assert first.reference in surge.value.message
     session.rollback()
-    assert session.scalars(select(Ticket).where(Ticket.channel == PROACTIVE)).all() == [first]
+    assert session.scalars(select(Ticket).where(Ticket.proactive.is_(True))).all() == [first]
 
 
 @pytest.mark.parametrize("change, field", [
@@ -103,7 +103,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(session, d
     with pytest.raises(InvalidInput) as exc:
         proactive.open_proactive_case(session, **{**args, **change})
     assert exc.value.field == field
-    assert session.scalars(select(Ticket).where(Ticket.channel == PROACTIVE)).all() == []
+    assert session.scalars(select(Ticket).where(Ticket.proactive.is_(True))).all() == []
 
 
 def test_a_week_is_named_by_its_monday_and_a_month_by_its_number():

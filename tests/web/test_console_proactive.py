@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from hotline.store.models import MERGED, PROACTIVE, Ticket, User, Whistle
+from hotline.store.models import MERGED, Ticket, User, Whistle
 from tests.factories import ticket as open_ticket
 from tests.helpers import at
 from tests.web.console_support import (CALLED, NOW, PASSWORD_HASH, SUMMONED, SUMMONED_2, TOWN_A, csrf_token, find,
@@ -38,7 +38,7 @@ def _form(token, departments=(SUMMONED, SUMMONED_2), **fields):
 
 def _cases(db):
     with db.session() as s:
-        return s.scalars(select(Ticket).where(Ticket.channel == PROACTIVE)).all()
+        return s.scalars(select(Ticket).where(Ticket.proactive.is_(True))).all()
 
 
 def test_a_supervisor_opens_a_case_from_the_hotspot_and_sees_it_listed_with_its_merged_citizens(console_app, db,
