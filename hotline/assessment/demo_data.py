@@ -413,7 +413,7 @@ def _lifecycle(rng, tid, did, eid, *, opened, end, code, unit_type, unit_code, d
         "resolved_at": resolved if status != REOPENED else None, "closed_at": closed,
         "resolution": "已处理" if resolved else None,
         "followup_solved": solved if followed else None, "followup_satisfaction": satisfaction,
-        "followed_up_at": followed, "answered_by_hotline": False, "knowledge_entry": None, "updated_at": last,
-        "version": 1,
+        "followed_up_at": followed, "answered_by_hotline": False, "knowledge_entry": None, "proactive": False,
+        "updated_at": last, "version": 1,
     }
     return ticket, deadline_rows, events

@@ -17,7 +17,7 @@ RETURNED, REOPENED, MERGED = "returned", "reopened", "merged"
 STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RESOLVED, FOLLOWED_UP, CLOSED, RETURNED, REOPENED, MERGED)
 OPEN_STATUSES = (NEW, DISPATCHED, SIGNED, IN_PROGRESS, RETURNED, REOPENED)
 
-# The proactive-case index's predicate (work/proactive.py lists cases with it, literally, so both databases use it).
+# The proactive-case index's predicate; work/proactive.py repeats it literally so both databases use it.
 PROACTIVE_SQL = "proactive"
 
 # Deadline clocks, one row each per ticket: named by the pure rules, stored here.

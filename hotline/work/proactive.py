@@ -5,7 +5,8 @@ hotspot's township with its category's deadline, the hotspot's open tickets merg
 ticket keeps its own 回访), and the chosen departments summoned (吹哨报到). When it is resolved the usual
 fan-out answers every merged citizen; the case itself has nobody to survey, so it is closed with its answer
 and it never counts as an order in the three rates. Staff open it in the console (channel "agent") and its
-external_id is the hotspot key, unique with the channel, so one hotspot and period cannot be opened twice. Use cases take the session first and never commit.
+external_id is the hotspot key, unique with the channel, so one hotspot and period cannot be opened twice.
+Use cases take the session first and never commit.
 """
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _clean_departments(session: Session, departments: list[str]) -> list[str]:
 def _refuse_twice(session: Session, key: HotspotKey) -> None:
     existing = find_case(session, key)
     if existing is not None:
-        raise InvalidInput(f"a proactive case is already open for this hotspot and period: {existing.reference}",
+        raise InvalidInput(f"this hotspot and period already have a proactive case: {existing.reference}",
                            field="period", code="case_exists")
     running = clusters.running_case(session, key.service_code, key.township_code)
     if running is not None:
@@ -154,10 +155,11 @@ def open_proactive_case(session: Session, *, key: HotspotKey, start: datetime, e
     # The unique (channel, external_id) key settles a race between two supervisors: one case, the other refused.
     case, created = insert_or_get(session, make, _same_key(key), look_first=False)
     if not created:
-        raise InvalidInput(f"a proactive case is already open for this hotspot and period: {case.reference}",
+        raise InvalidInput(f"this hotspot and period already have a proactive case: {case.reference}",
                            field="period", code="case_exists")
     tickets.record_event(session, case, actor=actor, action="open", now=now, to_status=NEW,
-                         data={"channel": CHANNEL, "proactive": True, "service_code": code.code, "hotspot": key.external_id})
+                         data={"channel": CHANNEL, "proactive": True, "service_code": code.code,
+                               "hotspot": key.external_id})
     tickets.dispatch(session, case, unit_type="township", unit_code=town.code, actor=actor, now=now, limits=limits,
                      note="未诉先办")
     # The hotline assigns 每月一题 to the township, which leads it: signed as it opens, so it can whistle.

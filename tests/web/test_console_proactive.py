@@ -164,4 +164,5 @@ def test_a_surge_week_links_to_the_form_with_its_monday(console_app, db, world):
     assert any(f"service_code={CODE}" in h and f"township_code={TOWN_A}" in h and "period=2026-03-02" in h
                for h in links), links
     page = client.get([h for h in links if f"service_code={CODE}" in h][0])
-    assert page.status_code == 200 and "2026-03-02" in find(page.get_data(as_text=True), "dl", id="hotspot-key")[0]["text"]
+    assert page.status_code == 200
+    assert "2026-03-02" in find(page.get_data(as_text=True), "dl", id="hotspot-key")[0]["text"]
