@@ -132,12 +132,12 @@ def chat_ticket(conversation_id: int):
     form = OpenTicketForm()
     target = url_for("console.chat", conversation_id=conversation_id)
     if not form.validate():
-        return fail(HotlineError(_("Write what the citizen reports.")), target)
+        return fail(HotlineError(_("write what the citizen reports")), target)
     try:
         with services().session() as s:
             conv = _web_conversation(s, conversation_id)
             if conv.ticket_id:
-                return fail(HotlineError(_("This chat already has a ticket.")), target)
+                return fail(HotlineError(_("this chat already has a ticket")), target)
             citizen = s.get(Citizen, conv.citizen_id) if conv.citizen_id else None
             req = IntakeRequest(text=form.text.data, channel="web", phone=form.phone.data or None,
                                 chat_id=citizen.chat_id if citizen and not form.phone.data else None,

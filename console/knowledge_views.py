@@ -54,8 +54,8 @@ def send_knowledge(ticket_id: int):
                 abort(404)
             entry = services().core.knowledge.get(entry_id)
             if entry is None:
-                raise InvalidInput(_("No knowledge-base entry %(entry)s.", entry=entry_id) if entry_id
-                                   else _("Choose a knowledge-base entry."), field="entry")
+                raise InvalidInput(_("no knowledge-base entry %(entry)s", entry=entry_id) if entry_id
+                                   else _("no knowledge-base entry (none chosen)"), field="entry")
             sent = consult.send_knowledge_answer(s, t, entry, actor=current_user.actor, now=now(),
                                                  key=f"console:{current_user.id}:{entry.id}:{nonce}")
     except HotlineError as exc:

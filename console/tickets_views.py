@@ -87,7 +87,7 @@ def _parse_unit(session, value: str) -> tuple[str, str]:
     unit_type, _sep, code = (value or "").partition(":")
     towns, depts = _units(session)
     if unit_type not in ("township", "department") or value not in {v for v, _ in towns + depts}:
-        raise InvalidInput(_("Choose a township or department from the list."), field="unit")
+        raise InvalidInput(_("choose a township or department from the list"), field="unit")
     return unit_type, code
 
 
@@ -202,7 +202,7 @@ def resolve(ticket_id: int):
     def work(s, t):
         tickets.resolve(s, t, resolution=_text(), actor=current_user.actor, now=now(), override_reason=override)
         if override:
-            return _("Resolved; the follow-up will ask the citizen. The override is recorded.")
+            return _("Resolved; the follow-up will ask the citizen. (override recorded)")
         return _("Resolved; the follow-up will ask the citizen.")
     return _act(ticket_id, "resolve", work)
 
@@ -226,15 +226,15 @@ def whistle(ticket_id: int):
 
     def work(s, t):
         if not summons:
-            raise InvalidInput(_("Choose at least one department."), field="department")
+            raise InvalidInput(_("choose at least one department"), field="department")
         known = set(s.scalars(select(Department.code).where(Department.code.in_([c for c, _ in summons]))))
         for code, req in summons:
             if code not in known:
-                raise InvalidInput(_("Unknown department %(code)s.", code=code), field="department")
+                raise InvalidInput(_("unknown department %(code)s", code=code), field="department")
             if not req:
-                raise InvalidInput(_("Write what %(code)s must do.", code=code), field="request")
+                raise InvalidInput(_("write what %(code)s must do", code=code), field="request")
         if len({c for c, _ in summons}) != len(summons):
-            raise InvalidInput(_("Name each department once."), field="department")
+            raise InvalidInput(_("each department once"), field="department")
         whistle_use_cases.summon(s, t, summons=summons, actor=current_user.actor, now=now(), config=services().config)
         return _("Whistle blown: %(departments)s summoned.", departments=", ".join(c for c, _r in summons))
     return _act(ticket_id, "whistle", work)
@@ -289,7 +289,7 @@ def answer(ticket_id: int):
     """A consultation answered directly at intake."""
     def work(s, t):
         if not _text():
-            raise InvalidInput(_("Write the answer given."), field="text")
+            raise InvalidInput(_("write the answer given"), field="text")
         tickets.answer_directly(s, t, answer=_text(), actor=current_user.actor, now=now())
         return _("Answered and resolved.")
     return _act(ticket_id, "answer", work)
@@ -305,7 +305,7 @@ def merge(ticket_id: int):
         # The master must be a ticket the user may see: a district supervisor merges inside its district only.
         master = s.scalars(select(Ticket).where(Ticket.reference == ref, ticket_scope(current_user))).first()
         if master is None:
-            raise InvalidInput(_("No ticket %(ref)s.", ref=ref), field="master")
+            raise InvalidInput(_("no ticket %(ref)s", ref=ref), field="master")
         tickets.merge(s, t, master, actor=current_user.actor, now=now())
         return _("Merged into %(ref)s.", ref=master.reference)
     return _act(ticket_id, "merge", work)
@@ -333,7 +333,7 @@ def _citizen_phone(s, t: Ticket) -> str:
         return t.callback_phone
     if t.citizen is not None and t.citizen.phone:
         return t.citizen.phone
-    raise InvalidInput(_("This citizen left no phone number."), field="phone")
+    raise InvalidInput(_("this citizen left no phone number"), field="phone")
 
 
 @bp.post("/tickets/<int:ticket_id>/sms")
@@ -345,9 +345,9 @@ def sms(ticket_id: int):
 
     def work(s, t):
         if not body:
-            raise InvalidInput(_("The message is empty."), field="body")
+            raise InvalidInput(_("the message is empty"), field="body")
         if len(body) > 670:
-            raise InvalidInput(_("An SMS reply has at most 670 characters (10 segments)."), field="body")
+            raise InvalidInput(_("an SMS reply has at most 670 characters (10 segments)"), field="body")
         msg = outbox.enqueue(s, key=f"console-sms:{t.id}:{nonce}", kind="sms", to=_citizen_phone(s, t), now=now(),
                              body=body, purpose="reply", ticket_id=t.id)
         tickets.record_event(s, t, actor=current_user.actor, action="sms_reply", now=now(), note=body,
@@ -443,9 +443,9 @@ def report_done(whistle_id: int):
     """The summoned department's part is done."""
     def work(s, w):
         if w.done_at is not None:
-            raise InvalidInput(_("This part is already reported done."), field="text")
+            raise InvalidInput(_("this part is already reported done"), field="text")
         if not _text():
-            raise InvalidInput(_("Say what was done."), field="text")
+            raise InvalidInput(_("say what was done"), field="text")
         tickets.report_done(s, w, note=_text(), actor=current_user.actor, now=now())
         return _("Reported done; the township can now close its part.")
     return _whistle_act(whistle_id, work)

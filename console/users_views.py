@@ -88,7 +88,7 @@ def user_edit(user_id: int):
         if form.validate_on_submit():
             try:
                 if myself and (form.role.data != user.role or not form.active.data):
-                    raise InvalidInput(_("You cannot demote or deactivate yourself."), field="role")
+                    raise InvalidInput(_("you cannot demote or deactivate yourself"), field="role")
                 unit_type, unit_code = check_unit(s, form.role.data, *_split_unit(form.unit.data))
                 if myself and current_user.role != ADMIN and (unit_type, unit_code) != (user.unit_type, user.unit_code):
                     abort(403)  # nobody widens (or moves) their own scope; an admin does
