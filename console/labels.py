@@ -5,7 +5,7 @@ without a label here is shown as it is (a new one added by the core still reads,
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, lazy_pgettext as _lp
 
 from hotline.errors import HotlineError, InvalidPhone, InvalidTransition, UnknownServiceCode
 
@@ -35,15 +35,33 @@ LABELS: dict[str, dict[str, object]] = {
                 "open_overdue": _l("open overdue"), "evaluated": _l("evaluated"), "solved": _l("solved"),
                 "unsolved": _l("unsolved"), "rated": _l("rated"), "satisfied": _l("satisfied"),
                 "basically": _l("basically"), "unsatisfied": _l("unsatisfied")},
+    # History actions have their own context: "open" the action is not "open" the status.
     "event": {
-        "open": _l("open"), "classify": _l("classify"), "dispatch": _l("dispatch"), "sign": _l("sign"),
-        "contact": _l("contact"), "resolve": _l("resolve"), "return": _l("return"), "whistle": _l("whistle"),
-        "report_in": _l("report_in"), "report_done": _l("report_done"), "reassign": _l("reassign"),
-        "to_triage": _l("to_triage"), "merge": _l("merge"), "reopen": _l("reopen"), "close": _l("close"),
-        "note": _l("note"), "sms_reply": _l("sms_reply"), "escalate": _l("escalate"), "overdue": _l("overdue"),
-        "link_similar": _l("link_similar"), "split": _l("split"), "knowledge_answer": _l("knowledge_answer"),
-        "callback_requested": _l("callback_requested"), "followup_answer": _l("followup_answer"),
-        "answer": _l("answer"),
+        "open": _lp("ticket history", "open"),
+        "classify": _lp("ticket history", "classify"),
+        "dispatch": _lp("ticket history", "dispatch"),
+        "sign": _lp("ticket history", "sign"),
+        "contact": _lp("ticket history", "contact"),
+        "resolve": _lp("ticket history", "resolve"),
+        "return": _lp("ticket history", "return"),
+        "whistle": _lp("ticket history", "whistle"),
+        "report_in": _lp("ticket history", "report_in"),
+        "report_done": _lp("ticket history", "report_done"),
+        "reassign": _lp("ticket history", "reassign"),
+        "to_triage": _lp("ticket history", "to_triage"),
+        "merge": _lp("ticket history", "merge"),
+        "reopen": _lp("ticket history", "reopen"),
+        "close": _lp("ticket history", "close"),
+        "note": _lp("ticket history", "note"),
+        "sms_reply": _lp("ticket history", "sms_reply"),
+        "escalate": _lp("ticket history", "escalate"),
+        "overdue": _lp("ticket history", "overdue"),
+        "link_similar": _lp("ticket history", "link_similar"),
+        "split": _lp("ticket history", "split"),
+        "knowledge_answer": _lp("ticket history", "knowledge_answer"),
+        "callback_requested": _lp("ticket history", "callback_requested"),
+        "followup_answer": _lp("ticket history", "followup_answer"),
+        "answer": _lp("ticket history", "answer"),
     },
 }
 
