@@ -99,8 +99,8 @@ class ReplyForm(FlaskForm):
 class UserForm(FlaskForm):
     """A new console user."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=64),
-                                                   Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("letters, digits, _ . -"))])
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=2, max=64), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("letters, digits, _ . -"))])
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=80)])
     role = SelectField(_l("Role"), choices=options((r, ROLE_LABELS[r]) for r in ROLES), validators=[DataRequired()])
     unit = SelectField(_l("Unit"), validators=[Optional()], validate_choice=False)

@@ -395,7 +395,8 @@ def new_ticket():
                 ticket_id, ref = t.id, t.reference
         except HotlineError as exc:
             return fail(exc, url_for("console.new_ticket"))
-        return done(_("Ticket %(ref)s opened; tell the citizen this reference.", ref=ref), url_for("console.ticket", ticket_id=ticket_id))
+        return done(_("Ticket %(ref)s opened; tell the citizen this reference.", ref=ref),
+                    url_for("console.ticket", ticket_id=ticket_id))
     return render_template("console/new_ticket.html", form=form)
 
 

@@ -28,8 +28,8 @@ def _unit_choices(s):
         own = [(f"district:{c}", _("%(name)s (district)", name=n)) for c, n in s.execute(
             select(District.code, District.name).where(District.code == district))]
         return own + towns + depts  # its own district only so that it can keep it when editing itself
-    districts = [(f"district:{c}", _("%(name)s (district)", name=n)) for c, n in s.execute(select(District.code, District.name)
-                                                                            .order_by(District.code)).all()]
+    districts = [(f"district:{c}", _("%(name)s (district)", name=n))
+                 for c, n in s.execute(select(District.code, District.name).order_by(District.code)).all()]
     from console.tickets_views import _units
     towns, depts = _units(s)
     return [("", _("— none (agent, admin, city supervisor) —"))] + districts + towns + depts

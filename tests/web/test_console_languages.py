@@ -88,4 +88,5 @@ def test_form_errors_of_the_user_form_are_chinese_by_default(console_app, world)
     assert r.status_code == 400
     errors = flashes(r.get_data(as_text=True))
     assert "只能使用字母、数字和 _ . -。" in errors
-    assert len(errors) == 2 and not any("Field" in e or "characters" in e for e in errors), errors  # WTForms' own, translated
+    # The other is WTForms' own message (the password's length), translated by Flask-WTF.
+    assert len(errors) == 2 and not any("Field" in e or "characters" in e for e in errors), errors
