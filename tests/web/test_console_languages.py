@@ -90,3 +90,14 @@ def test_form_errors_of_the_user_form_are_chinese_by_default(console_app, world)
     assert "只能使用字母、数字和 _ . -。" in errors
     # The other is WTForms' own message (the password's length), translated by Flask-WTF.
     assert len(errors) == 2 and not any("Field" in e or "characters" in e for e in errors), errors
+
+
+def test_a_translated_label_keeps_the_fields_it_wraps(console_app, world):
+    # "Between %(start)s and %(end)s": the two time fields sit inside the sentence, in either language.
+    for lang, between in (("zh", "时间段"), ("en", "Between")):
+        client = console_app.test_client()
+        login(client, "agent", lang=lang)
+        page = client.get(f"/console/tickets/{world.tickets['ta']}").get_data(as_text=True)
+        [label] = [e for e in find(page, "label") if e["text"].strip().startswith(between)]
+        assert find(page, "input", name="window_start") and find(page, "input", name="window_end")
+        assert "&lt;input" not in page
