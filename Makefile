@@ -70,7 +70,7 @@ translations: $(MO_FILES)
 
 # Refresh a package's catalogue from its sources (PKG=console): new ids added, old ones kept as obsolete.
 translations-extract: setup
-	$(BIN)/pybabel extract -F babel.cfg --no-location -o /tmp/hotline-$(PKG).pot $(PKG) >/dev/null
+	$(BIN)/pybabel extract -F babel.cfg --no-location -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 -o /tmp/hotline-$(PKG).pot $(PKG) >/dev/null
 	$(BIN)/pybabel update --no-fuzzy-matching -i /tmp/hotline-$(PKG).pot -d $(PKG)/translations -l zh
 
 run: setup instance/dev.env nlu-train translations

@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
@@ -13,8 +14,9 @@ from hotline.store.models import Conversation, OutboundMessage, Ticket, Whistle
 
 AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN = "agent", "handler", "department", "supervisor", "admin"
 ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR, ADMIN)
-ROLE_LABELS = {AGENT: "Intake agent (话务员)", HANDLER: "Unit handler (承办单位)",
-               DEPARTMENT: "Summoned department (报到部门)", SUPERVISOR: "Supervisor (督办)", ADMIN: "Administrator"}
+# Shown in the page's language (console/translations); the codes above are what the database stores.
+ROLE_LABELS = {AGENT: _l("Intake agent"), HANDLER: _l("Unit handler"), DEPARTMENT: _l("Summoned department"),
+               SUPERVISOR: _l("Supervisor"), ADMIN: _l("Administrator")}
 # Roles that work tickets; admins manage users and reference data only.
 TICKET_ROLES = (AGENT, HANDLER, DEPARTMENT, SUPERVISOR)
 # Who may open each part of the console: its routes and its navigation link use the same tuple.
@@ -165,7 +167,7 @@ def notification_audiences(user: ConsoleUser) -> list[tuple[str, str | None]]:
 class NavLink:
     """One link of the console's top navigation: shown to exactly the roles its page lets in."""
 
-    label: str
+    label: str  # a lazy translation: read in the page's language
     endpoint: str
     roles: tuple[str, ...]
     args: tuple[tuple[str, str], ...] = ()  # query arguments (the queue's triage view)
@@ -174,21 +176,21 @@ class NavLink:
 
 # Every link of the console's top navigation, the assessment's included, in the order shown.
 NAV: tuple[NavLink, ...] = (
-    NavLink("Triage (分拨)", "console.queue", INTAKE_ROLES, args=(("view", "triage"),)),
-    NavLink("Tickets (工单)", "console.queue", TICKET_ROLES),
-    NavLink("Whistles (吹哨报到)", "console.whistles", WHISTLE_ROLES),
-    NavLink("Live chat (在线)", "console.chats", CHAT_ROLES),
-    NavLink("Knowledge (知识库)", "console.knowledge", KNOWLEDGE_ROLES),
-    NavLink("Inbox (督办)", "console.inbox", INBOX_ROLES, badge="inbox-badge"),
-    NavLink("Outbox", "console.outbox", OUTBOX_ROLES),
-    NavLink("Users", "console.users", USER_ROLES),
-    NavLink("Units & codes", "console.units", (ADMIN,)),
-    NavLink("Assessment (考评)", "assessment.ranking", SCORE_ROLES),
-    NavLink("Whistle figures (报到率)", "assessment.whistle_figures_page", SCORE_ROLES),
-    NavLink("Hotspots (热点)", "assessment.hotspot_list", OVERSIGHT_ROLES),
-    NavLink("Problems (每月一题)", "assessment.problems", OVERSIGHT_ROLES),
-    NavLink("Charts", "assessment.charts_page", OVERSIGHT_ROLES),
-    NavLink("Monthly report", "assessment.report", OVERSIGHT_ROLES),
+    NavLink(_l("Triage"), "console.queue", INTAKE_ROLES, args=(("view", "triage"),)),
+    NavLink(_l("Tickets"), "console.queue", TICKET_ROLES),
+    NavLink(_l("Whistles"), "console.whistles", WHISTLE_ROLES),
+    NavLink(_l("Live chat"), "console.chats", CHAT_ROLES),
+    NavLink(_l("Knowledge"), "console.knowledge", KNOWLEDGE_ROLES),
+    NavLink(_l("Inbox"), "console.inbox", INBOX_ROLES, badge="inbox-badge"),
+    NavLink(_l("Outbox"), "console.outbox", OUTBOX_ROLES),
+    NavLink(_l("Users"), "console.users", USER_ROLES),
+    NavLink(_l("Units & codes"), "console.units", (ADMIN,)),
+    NavLink(_l("Assessment"), "assessment.ranking", SCORE_ROLES),
+    NavLink(_l("Whistle figures"), "assessment.whistle_figures_page", SCORE_ROLES),
+    NavLink(_l("Hotspots"), "assessment.hotspot_list", OVERSIGHT_ROLES),
+    NavLink(_l("Problems"), "assessment.problems", OVERSIGHT_ROLES),
+    NavLink(_l("Charts"), "assessment.charts_page", OVERSIGHT_ROLES),
+    NavLink(_l("Monthly report"), "assessment.report", OVERSIGHT_ROLES),
 )
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, abort, render_template, request, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from console import charts
+from console.labels import label
 from console.access import OVERSIGHT_ROLES, SCORE_ROLES, SUPERVISOR, TICKET_ROLES, roles_required
 from console import web
 from console.web import csrf, done, fail
@@ -27,13 +29,16 @@ bp = Blueprint("assessment", __name__, url_prefix="/console/assessment", templat
 ORDER_LIMIT = 500
 SORTABLE = ("rank", "unit_code", "unit_name", "score", "response_rate", "resolution_rate", "satisfaction_rate",
             "due", "missed", "open_overdue", "evaluated")
-UNIT_TYPE_NAMES = {"township": "Townships (街乡镇)", "department": "Departments (部门·企业·区政府)",
-                   "district": "Districts (区)"}
+UNIT_TYPE_NAMES = {"township": _l("Townships"), "department": _l("Departments, utilities and district governments"),
+                   "district": _l("Districts")}
 
 
 def group_names() -> dict[str, str]:
-    """The taxonomy's group names as the charts and tables show them (Chinese, the regulation's order)."""
-    return services().core.taxonomy.group_names("zh")
+    """The taxonomy's group names in the page's language, in the regulation's order."""
+    return services().core.taxonomy.group_names("en" if str(get_locale()) == "en" else "zh")
+
+
+
 @bp.context_processor
 def _assessment_settings() -> dict:
     # The ranking table shows the minimum volume and counts "basically satisfied" as the settings say.
@@ -171,12 +176,12 @@ def unit_trend(unit_type: str, unit_code: str):
         abort(404)
     points = series[unit_code]
     labels = [p.period for p in points]
-    chart = charts.lines(labels, {"response": [p.response_rate for p in points],
-                                  "resolution": [p.resolution_rate for p in points],
-                                  "satisfaction": [p.satisfaction_rate for p in points]},
-                         title=f"{points[-1].unit.name}: three rates, last 12 months")
-    score_chart = charts.lines(labels, {"score": [None if p.score is None else p.score / 100 for p in points]},
-                               title=f"{points[-1].unit.name}: composite score, last 12 months")
+    chart = charts.lines(labels, {_("response"): [p.response_rate for p in points],
+                                  _("resolution"): [p.resolution_rate for p in points],
+                                  _("satisfaction"): [p.satisfaction_rate for p in points]},
+                         title=_("%(unit)s: three rates, last 12 months", unit=points[-1].unit.name))
+    score_chart = charts.lines(labels, {_("score"): [None if p.score is None else p.score / 100 for p in points]},
+                               title=_("%(unit)s: composite score, last 12 months", unit=points[-1].unit.name))
     return render_template("assessment/unit.html", points=points, unit=points[-1].unit, month=month,
                            chart=chart, score_chart=score_chart, unit_type=unit_type)
 
@@ -263,8 +268,9 @@ def merge(service_code: str, township_code: str):
     except HotlineError as exc:
         return fail(exc, target)
     if master is None:
-        return done("No open tickets left to merge.", target)
-    return done(f"Merged {n} tickets into {master.reference}; its answer will reach every citizen.", target)
+        return done(_("No open tickets left to merge."), target)
+    return done(_("Merged %(n)s tickets into %(ref)s; its answer will reach every citizen.", n=n,
+                  ref=master.reference), target)
 
 
 def _on_visible_ticket(ticket_id: int, work):
@@ -290,7 +296,7 @@ def split(ticket_id: int):
     """Take one ticket out of its cluster."""
     def work(s, t):
         clusters.split(s, t, actor=current_user.actor, now=now())
-        return f"{t.reference} is handled on its own again."
+        return _("%(ref)s is handled on its own again.", ref=t.reference)
     return _on_visible_ticket(ticket_id, work)
 
 
@@ -300,7 +306,7 @@ def answer_cluster(ticket_id: int):
     """Send a resolved master's answer to every merged ticket of its cluster."""
     def work(s, master):
         n = clusters.fan_out_resolution(s, master, actor=current_user.actor, now=now())
-        return f"The answer went to {n} merged tickets; each citizen gets a follow-up."
+        return _("The answer went to %(n)s merged tickets; each citizen gets a follow-up.", n=n)
     return _on_visible_ticket(ticket_id, work)
 
 
@@ -334,21 +340,22 @@ def chart_data(s, sc: Scope, month: str) -> dict:
     peak = max([n for row in heat.values() for n in row.values()] + [0])
     return {
         "volume": charts.stacked_columns(labels, dict(sorted(by_group.items())), names=group_names(),
-                                         title="Tickets by group, last 12 months"),
+                                         title=_("Tickets by group, last 12 months")),
         "channels": charts.stacked_columns(labels, dict(sorted(by_channel.items())),
-                                           title="Channel mix, last 12 months"),
-        "compliance": charts.hbar([(c.clock.replace("_", "-"), c.rate) for c in compliance], percent=True,
-                                  max_value=1.0, title=f"Clocks met in time, {month}"),
+                                           names={c: label(c, "channel") for c in by_channel},
+                                           title=_("Channel mix, last 12 months")),
+        "compliance": charts.hbar([(label(c.clock, "clock"), c.rate) for c in compliance], percent=True,
+                                  max_value=1.0, title=_("Clocks met in time, %(month)s", month=month)),
         "compliance_rows": compliance,
         "top": charts.hbar([(f"{t.rank}. {t.unit.name}", t.score) for t in ranked[:15]], max_value=100,
-                           title=f"Township ranking {month}: top 15 by score"),
+                           title=_("Township ranking %(month)s: top 15 by score", month=month)),
         "bottom": charts.hbar([(f"{t.rank}. {t.unit.name}", t.score) for t in ranked[-15:]], max_value=100,
-                              title=f"Township ranking {month}: bottom 15 by score"),
+                              title=_("Township ranking %(month)s: bottom 15 by score", month=month)),
         "districts": charts.grouped_bars([d.unit.name for d in districts],
-                                         {"response": [d.response_rate for d in districts],
-                                          "resolution": [d.resolution_rate for d in districts],
-                                          "satisfaction": [d.satisfaction_rate for d in districts]},
-                                         title=f"Three rates per district, {month}"),
+                                         {_("response"): [d.response_rate for d in districts],
+                                          _("resolution"): [d.resolution_rate for d in districts],
+                                          _("satisfaction"): [d.satisfaction_rate for d in districts]},
+                                         title=_("Three rates per district, %(month)s", month=month)),
         "district_rows": districts,
         "heat_rows": heat_rows, "heat": heat, "heat_peak": peak, "groups": list(group_names()),
     }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 import ratelimits
@@ -60,7 +61,7 @@ def _spend_attempt(username: str) -> int | None:
 
 def _too_many(form, wait: int, template: str = "console/login.html"):
     minutes = max(1, wait // 60 + (1 if wait % 60 else 0))
-    flash(f"Too many sign-in attempts. Try again in {minutes} minutes.", "error")
+    flash(_("Too many sign-in attempts. Try again in %(minutes)s minutes.", minutes=minutes), "error")
     return render_template(template, form=form), 429, {"Retry-After": str(wait)}
 
 
@@ -93,7 +94,7 @@ def login():
                     return redirect(url_for("console.login_totp"), code=303)
                 snapshot = _start_session(s, user)
         if snapshot is None:
-            flash("Wrong username or password.", "error")
+            flash(_("Wrong username or password."), "error")
             status = 401
         else:
             login_user(snapshot)
@@ -125,7 +126,7 @@ def login_totp():
         if second_factor.verify(user, form.code.data, now()):
             snapshot = _start_session(s, user)
     if snapshot is None:
-        flash("That code is not right (or was already used). Type the code your app shows now.", "error")
+        flash(_("That code is not right (or was already used). Type the code your app shows now."), "error")
         return render_template("console/login_totp.html", form=form), 401
     session.pop(PENDING, None)
     login_user(snapshot)
@@ -149,9 +150,9 @@ def totp_enrol():
             ok = second_factor.enrol(user, secret, form.code.data, now())
         if ok:
             session.pop(ENROL, None)
-            flash("Second factor enrolled: from now on sign-in asks for a code.", "ok")
+            flash(_("Second factor enrolled: from now on sign-in asks for a code."), "ok")
             return redirect(home_for(current_user.role), code=303)
-        flash("That code does not match; check the phone's clock and type the code shown now.", "error")
+        flash(_("That code does not match; check the phone's clock and type the code shown now."), "error")
         return render_template("console/totp_enrol.html", enrolled=False, form=form, secret=secret, uri=uri), 400
     return render_template("console/totp_enrol.html", enrolled=False, form=form, secret=secret, uri=uri)
 
@@ -176,5 +177,5 @@ def logout():
         with services().session() as s:
             sessions.end(s, current_user.id, current_user.session_token, now=now())
     logout_user()
-    flash("Signed out.", "ok")
+    flash(_("Signed out."), "ok")
     return redirect(url_for("console.login"), code=303)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from console import bp, queries
 from console.access import CHAT_ROLES, SUPERVISOR, chat_scope, roles_required
 from console.forms import ActionForm, OpenTicketForm, ReplyForm, options
+from console.labels import label
 from console.web import done, fail
 from webapp import now, services
 from hotline.work import triage
@@ -16,7 +18,8 @@ from hotline.store.models import Citizen, Conversation
 from sqlalchemy import select
 
 def _message_json(m, fmt):
-    return {"id": m.id, "direction": m.direction, "sender": m.sender, "body": m.body, "at": fmt(m.created_at, "%H:%M:%S")}
+    return {"id": m.id, "direction": m.direction, "sender": m.sender, "sender_label": label(m.sender, "sender"),
+            "body": m.body, "at": fmt(m.created_at, "%H:%M:%S")}
 
 
 def _web_conversation(s, conversation_id: int) -> Conversation:
@@ -49,7 +52,7 @@ def chat_join(conversation_id: int):
                                   force=current_user.role == SUPERVISOR)
     except HotlineError as exc:
         return fail(exc, url_for("console.chats"))
-    return done("You are now talking with the citizen.", target)
+    return done(_("You are now talking with the citizen."), target)
 
 
 @bp.get("/chats/<int:conversation_id>")
@@ -63,7 +66,7 @@ def chat(conversation_id: int):
         mine = conv.agent_id == current_user.id
     form = OpenTicketForm()
     from console.tickets_views import _service_choices
-    form.service_code.choices = options([("", "— classify automatically —")] + _service_choices())
+    form.service_code.choices = options([("", _("— classify automatically —"))] + _service_choices())
     if not form.text.data:
         form.text.data = "\n".join(m.body for m in messages if m.direction == "in")
     return render_template("console/chat.html", conv=conv, messages=messages, mine=mine, citizen=citizen,
@@ -84,7 +87,8 @@ def chat_messages(conversation_id: int):
     with services().session() as s:
         conv = _web_conversation(s, conversation_id)
         msgs = queries.chat_messages(s, conv.id, after)
-        return jsonify({"status": conv.status, "messages": [_message_json(m, fmt) for m in msgs]})
+        return jsonify({"status": conv.status, "status_label": label(conv.status, "chat"),
+                        "messages": [_message_json(m, fmt) for m in msgs]})
 
 
 @bp.post("/chats/<int:conversation_id>/reply")
@@ -106,7 +110,7 @@ def chat_reply(conversation_id: int):
         return fail(exc, url_for("console.chat", conversation_id=conversation_id))
     if request.is_json:
         return jsonify({"message": payload})
-    return done("Sent.", url_for("console.chat", conversation_id=conversation_id))
+    return done(_("Sent."), url_for("console.chat", conversation_id=conversation_id))
 
 
 @bp.post("/chats/<int:conversation_id>/end")
@@ -118,7 +122,7 @@ def chat_end(conversation_id: int):
         if conv.agent_id not in (None, current_user.id) and current_user.role != SUPERVISOR:
             abort(403)
         triage.end_chat(s, conv, now=now())
-    return done("Chat ended.", url_for("console.chats"))
+    return done(_("Chat ended."), url_for("console.chats"))
 
 
 @bp.post("/chats/<int:conversation_id>/ticket")
@@ -128,19 +132,19 @@ def chat_ticket(conversation_id: int):
     form = OpenTicketForm()
     target = url_for("console.chat", conversation_id=conversation_id)
     if not form.validate():
-        return fail(HotlineError("write what the citizen reports"), target)
+        return fail(HotlineError(_("write what the citizen reports")), target)
     try:
         with services().session() as s:
             conv = _web_conversation(s, conversation_id)
             if conv.ticket_id:
-                return fail(HotlineError("this chat already has a ticket"), target)
+                return fail(HotlineError(_("this chat already has a ticket")), target)
             citizen = s.get(Citizen, conv.citizen_id) if conv.citizen_id else None
             req = IntakeRequest(text=form.text.data, channel="web", phone=form.phone.data or None,
                                 chat_id=citizen.chat_id if citizen and not form.phone.data else None,
                                 location=form.location.data or None, service_code=form.service_code.data or None,
                                 lang=conv.lang if conv.lang in ("zh", "en") else None,
                                 conversation_id=conv.id, actor=current_user.actor)
-            t, _ = open_ticket(s, req, now=now(), core=services().core)
+            t, _created = open_ticket(s, req, now=now(), core=services().core)
             conv.ticket_id = t.id
             s.flush()
             # The reference is told only in this transaction's commit, together with the ticket itself.
@@ -151,4 +155,4 @@ def chat_ticket(conversation_id: int):
             ref, ticket_id = t.reference, t.id
     except HotlineError as exc:
         return fail(exc, target)
-    return done(f"Ticket {ref} opened from the chat.", url_for("console.ticket", ticket_id=ticket_id))
+    return done(_("Ticket %(ref)s opened from the chat.", ref=ref), url_for("console.ticket", ticket_id=ticket_id))

@@ -6,10 +6,12 @@ from flask_login import current_user
 
 from console import bp, queries
 from console.access import INBOX_ROLES, roles_required
+from console.labels import label
 from webapp import now, services
 
 def _item(n, reference, tz_filter):
-    return {"id": n.id, "kind": n.kind, "message": n.message, "read": n.read_at is not None,
+    return {"id": n.id, "kind": n.kind, "kind_label": label(n.kind, "notice"), "message": n.message,
+            "read": n.read_at is not None,
             "created_at": tz_filter(n.created_at), "reference": reference,
             "ticket_url": url_for("console.ticket", ticket_id=n.ticket_id) if n.ticket_id else None,
             "read_url": url_for("console.inbox_read", notification_id=n.id)}

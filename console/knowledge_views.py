@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from console import bp, queries
@@ -53,20 +54,21 @@ def send_knowledge(ticket_id: int):
                 abort(404)
             entry = services().core.knowledge.get(entry_id)
             if entry is None:
-                raise InvalidInput(f"no knowledge-base entry {entry_id or '(none chosen)'}", field="entry")
+                raise InvalidInput(_("no knowledge-base entry %(entry)s", entry=entry_id) if entry_id
+                                   else _("no knowledge-base entry (none chosen)"), field="entry")
             sent = consult.send_knowledge_answer(s, t, entry, actor=current_user.actor, now=now(),
                                                  key=f"console:{current_user.id}:{entry.id}:{nonce}")
     except HotlineError as exc:
         return fail(exc, target)
     if sent.channel == "chat":
-        message = f"Answer “{entry.text('title', 'zh')}” posted in the chat."
+        message = _("Answer “%(title)s” posted in the chat.", title=entry.text("title", "zh"))
     elif sent.status == "suppressed":
-        message = "Not sent: the citizen has opted out of SMS (退订). Call instead."
+        message = _("Not sent: the citizen has opted out of SMS. Call instead.")
     elif not services().config.twilio.account_sid:
-        message = (f"Answer “{entry.text('title', 'zh')}” queued by SMS in the dev outbox "
-                   "(NOT SENT: no Twilio credentials).")
+        message = _("Answer “%(title)s” queued by SMS in the dev outbox (NOT SENT: no Twilio credentials).",
+                    title=entry.text("title", "zh"))
     else:
-        message = f"Answer “{entry.text('title', 'zh')}” queued by SMS."
+        message = _("Answer “%(title)s” queued by SMS.", title=entry.text("title", "zh"))
     if sent.closed:
-        message += " The consultation is closed as answered."
+        message = _("%(message)s The consultation is closed as answered.", message=message)
     return done(message, target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from console import bp, queries
@@ -83,10 +84,10 @@ def _service_choices():
 
 
 def _parse_unit(session, value: str) -> tuple[str, str]:
-    unit_type, _, code = (value or "").partition(":")
+    unit_type, _sep, code = (value or "").partition(":")
     towns, depts = _units(session)
     if unit_type not in ("township", "department") or value not in {v for v, _ in towns + depts}:
-        raise InvalidInput("choose a township or department from the list", field="unit")
+        raise InvalidInput(_("choose a township or department from the list"), field="unit")
     return unit_type, code
 
 
@@ -116,7 +117,7 @@ def queue():
         data = queries.queue(s, current_user, f, now=now(), phone=phone)
         if f.q and data.total == 1 and len(data.rows) == 1 and data.rows[0].ticket.reference == f.q.upper():
             return redirect(url_for("console.ticket", ticket_id=data.rows[0].ticket.id))
-    towns, _ = _units()
+    towns, _depts = _units()
     return render_template("console/queue.html", data=data, f=f, groups=services().core.taxonomy.groups,
                            towns=towns, channels=queries.CHANNELS, statuses=queries.FILTER_STATUSES,
                            now=now())
@@ -171,7 +172,7 @@ def _text() -> str:
 def sign(ticket_id: int):
     """签收."""
     return _act(ticket_id, "sign", lambda s, t: (tickets.sign(s, t, actor=current_user.actor, now=now()),
-                                                  "Signed for (签收).")[1])
+                                                  _("Signed for."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/contact")
@@ -179,7 +180,7 @@ def sign(ticket_id: int):
 def contact(ticket_id: int):
     """Record contact with the citizen."""
     return _act(ticket_id, "contact", lambda s, t: (tickets.contact(s, t, actor=current_user.actor, now=now(),
-                                                                    note=_text()), "Contact recorded.")[1])
+                                                                    note=_text()), _("Contact recorded."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
@@ -187,7 +188,7 @@ def contact(ticket_id: int):
 def note(ticket_id: int):
     """A note in the history."""
     return _act(ticket_id, "note", lambda s, t: (tickets.add_note(s, t, note=_text(), actor=current_user.actor,
-                                                                  now=now()), "Note added.")[1])
+                                                                  now=now()), _("Note added."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
@@ -200,7 +201,9 @@ def resolve(ticket_id: int):
 
     def work(s, t):
         tickets.resolve(s, t, resolution=_text(), actor=current_user.actor, now=now(), override_reason=override)
-        return "Resolved; the follow-up (回访) will ask the citizen." + (" (override recorded)" if override else "")
+        if override:
+            return _("Resolved; the follow-up will ask the citizen. (override recorded)")
+        return _("Resolved; the follow-up will ask the citizen.")
     return _act(ticket_id, "resolve", work)
 
 
@@ -210,7 +213,7 @@ def return_ticket(ticket_id: int):
     """退单 with a reason."""
     return _act(ticket_id, "return", lambda s, t: (tickets.return_ticket(s, t, reason=_text(),
                                                                          actor=current_user.actor, now=now()),
-                                                    "Returned to the hotline (退单).")[1])
+                                                    _("Returned to the hotline."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/whistle")
@@ -223,17 +226,17 @@ def whistle(ticket_id: int):
 
     def work(s, t):
         if not summons:
-            raise InvalidInput("choose at least one department", field="department")
+            raise InvalidInput(_("choose at least one department"), field="department")
         known = set(s.scalars(select(Department.code).where(Department.code.in_([c for c, _ in summons]))))
         for code, req in summons:
             if code not in known:
-                raise InvalidInput(f"unknown department {code}", field="department")
+                raise InvalidInput(_("unknown department %(code)s", code=code), field="department")
             if not req:
-                raise InvalidInput(f"write what {code} must do", field="request")
+                raise InvalidInput(_("write what %(code)s must do", code=code), field="request")
         if len({c for c, _ in summons}) != len(summons):
-            raise InvalidInput("each department once", field="department")
+            raise InvalidInput(_("each department once"), field="department")
         whistle_use_cases.summon(s, t, summons=summons, actor=current_user.actor, now=now(), config=services().config)
-        return f"Whistle blown (吹哨): {', '.join(c for c, _ in summons)} summoned."
+        return _("Whistle blown: %(departments)s summoned.", departments=", ".join(c for c, _r in summons))
     return _act(ticket_id, "whistle", work)
 
 
@@ -245,7 +248,7 @@ def classify(ticket_id: int):
     kind = request.form.get("kind") or None
     return _act(ticket_id, "classify", lambda s, t: (triage.reclassify(
         s, t, service_code=code, kind=kind, core=services().core, actor=current_user.actor, now=now()),
-        f"Classified as {code}.")[1])
+        _("Classified as %(code)s.", code=code))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/dispatch")
@@ -256,7 +259,7 @@ def dispatch(ticket_id: int):
         unit_type, code = _parse_unit(s, request.form.get("unit", ""))
         tickets.dispatch(s, t, unit_type=unit_type, unit_code=code, actor=current_user.actor, now=now(),
                          limits=services().config.time_limits, note=_text())
-        return f"Dispatched to {code} (派单)."
+        return _("Dispatched to %(unit)s.", unit=code)
     return _act(ticket_id, "dispatch", work)
 
 
@@ -268,7 +271,7 @@ def reassign(ticket_id: int):
         unit_type, code = _parse_unit(s, request.form.get("unit", ""))
         triage.reassign(s, t, unit_type=unit_type, unit_code=code, reason=_text(), actor=current_user.actor,
                         now=now(), limits=services().config.time_limits)
-        return f"Reassigned to {code}."
+        return _("Reassigned to %(unit)s.", unit=code)
     return _act(ticket_id, "reassign", work)
 
 
@@ -277,7 +280,7 @@ def reassign(ticket_id: int):
 def to_triage(ticket_id: int):
     """Back to the intake desk."""
     return _act(ticket_id, "to_triage", lambda s, t: (triage.send_back_to_triage(
-        s, t, reason=_text(), actor=current_user.actor, now=now()), "Sent back to triage.")[1])
+        s, t, reason=_text(), actor=current_user.actor, now=now()), _("Sent back to triage."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/answer")
@@ -286,9 +289,9 @@ def answer(ticket_id: int):
     """A consultation answered directly at intake."""
     def work(s, t):
         if not _text():
-            raise InvalidInput("write the answer given", field="text")
+            raise InvalidInput(_("write the answer given"), field="text")
         tickets.answer_directly(s, t, answer=_text(), actor=current_user.actor, now=now())
-        return "Answered and resolved."
+        return _("Answered and resolved.")
     return _act(ticket_id, "answer", work)
 
 
@@ -302,9 +305,9 @@ def merge(ticket_id: int):
         # The master must be a ticket the user may see: a district supervisor merges inside its district only.
         master = s.scalars(select(Ticket).where(Ticket.reference == ref, ticket_scope(current_user))).first()
         if master is None:
-            raise InvalidInput(f"no ticket {ref}", field="master")
+            raise InvalidInput(_("no ticket %(ref)s", ref=ref), field="master")
         tickets.merge(s, t, master, actor=current_user.actor, now=now())
-        return f"Merged into {master.reference}."
+        return _("Merged into %(ref)s.", ref=master.reference)
     return _act(ticket_id, "merge", work)
 
 
@@ -314,7 +317,7 @@ def reopen(ticket_id: int):
     """Back to the unit that had it."""
     return _act(ticket_id, "reopen", lambda s, t: (tickets.reopen(s, t, reason=_text() or "reopened by supervisor",
                                                                   actor=current_user.actor, now=now()),
-                                                    "Reopened.")[1])
+                                                    _("Reopened."))[1])
 
 
 @bp.post("/tickets/<int:ticket_id>/close")
@@ -322,7 +325,7 @@ def reopen(ticket_id: int):
 def close(ticket_id: int):
     """Close a resolved ticket."""
     return _act(ticket_id, "close", lambda s, t: (tickets.close(s, t, actor=current_user.actor, now=now()),
-                                                  "Closed.")[1])
+                                                  _("Closed."))[1])
 
 
 def _citizen_phone(s, t: Ticket) -> str:
@@ -330,7 +333,7 @@ def _citizen_phone(s, t: Ticket) -> str:
         return t.callback_phone
     if t.citizen is not None and t.citizen.phone:
         return t.citizen.phone
-    raise InvalidInput("this citizen left no phone number", field="phone")
+    raise InvalidInput(_("this citizen left no phone number"), field="phone")
 
 
 @bp.post("/tickets/<int:ticket_id>/sms")
@@ -342,18 +345,18 @@ def sms(ticket_id: int):
 
     def work(s, t):
         if not body:
-            raise InvalidInput("the message is empty", field="body")
+            raise InvalidInput(_("the message is empty"), field="body")
         if len(body) > 670:
-            raise InvalidInput("an SMS reply has at most 670 characters (10 segments)", field="body")
+            raise InvalidInput(_("an SMS reply has at most 670 characters (10 segments)"), field="body")
         msg = outbox.enqueue(s, key=f"console-sms:{t.id}:{nonce}", kind="sms", to=_citizen_phone(s, t), now=now(),
                              body=body, purpose="reply", ticket_id=t.id)
         tickets.record_event(s, t, actor=current_user.actor, action="sms_reply", now=now(), note=body,
                              data={"outbound_id": msg.id, "status": msg.status})
         if msg.status == "suppressed":
-            return "Not sent: the citizen has opted out of SMS (退订). Call instead."
+            return _("Not sent: the citizen has opted out of SMS. Call instead.")
         if not services().config.twilio.account_sid:
-            return "SMS queued in the dev outbox (NOT SENT: no Twilio credentials)."
-        return "SMS queued for sending."
+            return _("SMS queued in the dev outbox (NOT SENT: no Twilio credentials).")
+        return _("SMS queued for sending.")
     return _act(ticket_id, "sms", work)
 
 
@@ -366,13 +369,13 @@ def callback(ticket_id: int):
     def work(s, t):
         key = f"console-callback:{t.id}:{nonce}"
         if s.scalar(select(CallbackRequest.id).where(CallbackRequest.idempotency_key == key)) is not None:
-            return "Callback already requested."
+            return _("Callback already requested.")
         callback_requests.promise_agent_callback(s, phone=_citizen_phone(s, t), now=now(), reason=request.form.get("reason", ""),
                                 ticket=t, lang=t.lang, citizen_id=t.citizen_id,
                                 window_start=request.form.get("window_start", "").strip(),
                                 window_end=request.form.get("window_end", "").strip(), idempotency_key=key,
                                 actor=current_user.actor)
-        return "Callback requested; the scheduler will place the call."
+        return _("Callback requested; the scheduler will place the call.")
     return _act(ticket_id, "callback", work)
 
 
@@ -381,18 +384,19 @@ def callback(ticket_id: int):
 def new_ticket():
     """An agent opens a ticket for a caller (channel 'agent')."""
     form = OpenTicketForm()
-    form.service_code.choices = options([("", "— classify automatically —")] + _service_choices())
+    form.service_code.choices = options([("", _("— classify automatically —"))] + _service_choices())
     if form.validate_on_submit():
         req = IntakeRequest(text=form.text.data, channel="agent", phone=form.phone.data or None,
                             location=form.location.data or None, service_code=form.service_code.data or None,
                             actor=current_user.actor)
         try:
             with services().session() as s:
-                t, _ = open_ticket(s, req, now=now(), core=services().core)
+                t, _created = open_ticket(s, req, now=now(), core=services().core)
                 ticket_id, ref = t.id, t.reference
         except HotlineError as exc:
             return fail(exc, url_for("console.new_ticket"))
-        return done(f"Ticket {ref} opened; tell the citizen this reference.", url_for("console.ticket", ticket_id=ticket_id))
+        return done(_("Ticket %(ref)s opened; tell the citizen this reference.", ref=ref),
+                    url_for("console.ticket", ticket_id=ticket_id))
     return render_template("console/new_ticket.html", form=form)
 
 
@@ -431,7 +435,7 @@ def _whistle_act(whistle_id: int, work):
 def report_in(whistle_id: int):
     """报到: the summoned department acknowledges."""
     return _whistle_act(whistle_id, lambda s, w: (tickets.report_in(s, w, actor=current_user.actor, now=now()),
-                                                  "Reported in (报到).")[1])
+                                                  _("Reported in."))[1])
 
 
 @bp.post("/whistles/<int:whistle_id>/done")
@@ -440,9 +444,9 @@ def report_done(whistle_id: int):
     """The summoned department's part is done."""
     def work(s, w):
         if w.done_at is not None:
-            raise InvalidInput("this part is already reported done", field="text")
+            raise InvalidInput(_("this part is already reported done"), field="text")
         if not _text():
-            raise InvalidInput("say what was done", field="text")
+            raise InvalidInput(_("say what was done"), field="text")
         tickets.report_done(s, w, note=_text(), actor=current_user.actor, now=now())
-        return "Reported done; the township can now close its part."
+        return _("Reported done; the township can now close its part.")
     return _whistle_act(whistle_id, work)

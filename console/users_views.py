@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -24,18 +25,18 @@ def _unit_choices(s):
         depts = [(f"department:{c}", f"{n} ({c})") for c, n in s.execute(
             select(Department.code, Department.name_zh).where(Department.district_code == district)
             .order_by(Department.code))]
-        own = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(
+        own = [(f"district:{c}", _("%(name)s (district)", name=n)) for c, n in s.execute(
             select(District.code, District.name).where(District.code == district))]
         return own + towns + depts  # its own district only so that it can keep it when editing itself
-    districts = [(f"district:{c}", f"{n} (district)") for c, n in s.execute(select(District.code, District.name)
-                                                                            .order_by(District.code)).all()]
+    districts = [(f"district:{c}", _("%(name)s (district)", name=n))
+                 for c, n in s.execute(select(District.code, District.name).order_by(District.code)).all()]
     from console.tickets_views import _units
     towns, depts = _units(s)
-    return [("", "— none (agent, admin, city supervisor) —")] + districts + towns + depts
+    return [("", _("— none (agent, admin, city supervisor) —"))] + districts + towns + depts
 
 
 def _split_unit(value: str) -> tuple[str | None, str | None]:
-    unit_type, _, code = (value or "").partition(":")
+    unit_type, _sep, code = (value or "").partition(":")
     return (unit_type or None), (code or None)
 
 
@@ -62,7 +63,7 @@ def users():
                 s.commit()
             except HotlineError as exc:
                 return fail(exc, url_for("console.users"))
-            return done(f"User {form.username.data} created.", url_for("console.users"))
+            return done(_("User %(username)s created.", username=form.username.data), url_for("console.users"))
         rows = s.scalars(select(User).where(managed_users_clause(current_user))
                          .order_by(User.role, User.username)).all()
     status = 400 if request.method == "POST" else 200
@@ -87,7 +88,7 @@ def user_edit(user_id: int):
         if form.validate_on_submit():
             try:
                 if myself and (form.role.data != user.role or not form.active.data):
-                    raise InvalidInput("you cannot demote or deactivate yourself", field="role")
+                    raise InvalidInput(_("you cannot demote or deactivate yourself"), field="role")
                 unit_type, unit_code = check_unit(s, form.role.data, *_split_unit(form.unit.data))
                 if myself and current_user.role != ADMIN and (unit_type, unit_code) != (user.unit_type, user.unit_code):
                     abort(403)  # nobody widens (or moves) their own scope; an admin does
@@ -106,7 +107,7 @@ def user_edit(user_id: int):
             except HotlineError as exc:
                 s.rollback()
                 return fail(exc, url_for("console.user_edit", user_id=user_id))
-            return done(f"User {user.username} saved.", url_for("console.users"))
+            return done(_("User %(username)s saved.", username=user.username), url_for("console.users"))
         return render_template("console/user_edit.html", user=user, form=form)
 
 
@@ -128,7 +129,7 @@ def _classifier_figures() -> dict:
     clf = services().classifier
     meta = clf.figures() if clf is not None else None
     if not meta:
-        return {"problem": (clf.problem if clf is not None else None) or "no model configured"}
+        return {"problem": (clf.problem if clf is not None else None) or _("no model configured")}
     evals = meta.get("evaluations") or {}
     name = "held_out" if "held_out" in evals else next(iter(evals), None)
     return {"rows": meta.get("rows"), "source": meta.get("source"), "trained_at": meta.get("trained_at"),

@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from console import bp, sessions
+from console import bp, labels, sessions
 from console.access import ROLE_LABELS, ConsoleUser, nav_for
 from hotline.rules.deadlines import local
 from hotline.errors import HotlineError
@@ -19,7 +20,7 @@ from webapp import now, services, services_of
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
-login_manager.login_message = "Please sign in to use the console."
+login_manager.login_message = _l("Please sign in to use the console.")
 login_manager.session_protection = "strong"
 
 
@@ -37,7 +38,7 @@ POLLS = frozenset({"console.inbox_count", "console.inbox_feed", "console.chat_me
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> ConsoleUser | None:
-    ident, _, token = user_id.partition(":")
+    ident, _sep, token = user_id.partition(":")
     if not ident.isdigit() or len(ident) > 12:
         return None
     cfg = services().config.auth
@@ -79,7 +80,7 @@ def _refuse_unreadable_text():
             values += [v for v in body.values() if isinstance(v, str)]
     for value in values:
         if "\x00" in value or not _encodable(value):
-            abort(400, "The request contains a character the console cannot store (NUL or a broken character).")
+            abort(400, _("The request contains a character the console cannot store (NUL or a broken character)."))
 
 
 def _encodable(text: str) -> bool:
@@ -106,34 +107,37 @@ def _no_store(response):
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
     if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return {"error": {"code": "csrf", "message": "the page expired; reload it"}}, 400
-    return render_template("console/error.html", title="Form expired",
-                           message="This form expired or was sent from elsewhere. Go back, reload the page "
-                                   "and try again."), 400
+        return {"error": {"code": "csrf", "message": _("the page expired; reload it")}}, 400
+    return render_template("console/error.html", title=_("Form expired"),
+                           message=_("This form expired or was sent from elsewhere. Go back, reload the page "
+                                     "and try again.")), 400
 
 
 @bp.errorhandler(400)
 def _bad_request(exc):
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return {"error": {"code": "bad_request", "message": exc.description}}, 400
-    return render_template("console/error.html", title="Not understood", message=exc.description), 400
+    # Werkzeug's own description is English; the console's own aborts pass theirs already translated.
+    message = exc.description if exc.description != type(exc).description else _(
+        "The console could not understand this request.")
+    return render_template("console/error.html", title=_("Not understood"), message=message), 400
 
 
 @bp.errorhandler(403)
 def _forbidden(exc):
-    return render_template("console/error.html", title="Not allowed",
-                           message="Your role does not allow this page or action."), 403
+    return render_template("console/error.html", title=_("Not allowed"),
+                           message=_("Your role does not allow this page or action.")), 403
 
 
 @bp.errorhandler(404)
 def _not_found(exc):
-    return render_template("console/error.html", title="Not found",
-                           message="There is nothing here, or it is not yours to see."), 404
+    return render_template("console/error.html", title=_("Not found"),
+                           message=_("There is nothing here, or it is not yours to see.")), 404
 
 
 def fail(exc: HotlineError, target: str):
     """Tell the user why the core refused, and go back to the page they came from."""
-    flash(exc.message, "error")
+    flash(labels.error_text(exc), "error")
     return redirect(target, code=303)
 
 
@@ -182,6 +186,8 @@ def register_template_helpers(app) -> None:
         # Free text (transcripts, notes) for roles that do not call citizens: every phone-like run masked.
         return redact_phones(text or "")
 
+    app.add_template_filter(labels.label, "label")
+
     @app.template_filter("duration")
     def _duration(delta):
         seconds = int(delta.total_seconds())
@@ -191,10 +197,10 @@ def register_template_helpers(app) -> None:
         hours, rem = divmod(rem, 3600)
         minutes = rem // 60
         if days:
-            return f"{sign}{days}d {hours}h"
+            return _("%(sign)s%(days)sd %(hours)sh", sign=sign, days=days, hours=hours)
         if hours:
-            return f"{sign}{hours}h {minutes:02d}m"
-        return f"{sign}{minutes}m"
+            return _("%(sign)s%(hours)sh %(minutes)sm", sign=sign, hours=hours, minutes=f"{minutes:02d}")
+        return _("%(sign)s%(minutes)sm", sign=sign, minutes=minutes)
 
     @app.context_processor
     def _console_globals():

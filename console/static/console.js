@@ -42,6 +42,7 @@
   var inbox = document.getElementById("inbox-list");
   if (inbox) {
     var feedUrl = inbox.getAttribute("data-feed-url");
+    var markRead = inbox.getAttribute("data-mark-read") || "Mark read";  // in the page's language
     var renderInbox = function (d) {
       showCount(d.unread);
       var empty = document.getElementById("inbox-empty");
@@ -51,7 +52,8 @@
         var li = document.createElement("li");
         li.className = "inbox-item" + (n.read ? "" : " unread");
         li.setAttribute("data-id", String(n.id));
-        var kind = document.createElement("span"); kind.className = "kind"; kind.textContent = n.kind;
+        var kind = document.createElement("span"); kind.className = "kind"; kind.textContent = n.kind_label || n.kind;
+        kind.setAttribute("data-kind", n.kind);
         var when = document.createElement("span"); when.className = "muted"; when.textContent = " " + n.created_at + " ";
         li.appendChild(kind); li.appendChild(when);
         if (n.ticket_url) {
@@ -60,7 +62,7 @@
         }
         var msg = document.createElement("div"); msg.textContent = n.message; li.appendChild(msg);
         if (!n.read) {
-          var b = document.createElement("button"); b.type = "button"; b.className = "secondary"; b.textContent = "Mark read";
+          var b = document.createElement("button"); b.type = "button"; b.className = "secondary"; b.textContent = markRead;
           b.addEventListener("click", function () { postJSON(n.read_url, {}).then(pollInbox); });
           li.appendChild(b);
         }
@@ -85,7 +87,7 @@
       div.id = "m" + m.id;
       div.className = "msg msg-" + (m.sender === "system" ? "system" : m.direction);
       div.setAttribute("data-sender", m.sender);
-      var meta = document.createElement("span"); meta.className = "meta"; meta.textContent = m.sender + " · " + m.at;
+      var meta = document.createElement("span"); meta.className = "meta"; meta.textContent = (m.sender_label || m.sender) + " · " + m.at;
       var body = document.createElement("span"); body.className = "body"; body.textContent = m.body;
       div.appendChild(meta); div.appendChild(body);
       chat.appendChild(div);
@@ -95,7 +97,7 @@
     var pollChat = function () {
       getJSON(msgsUrl + "?after=" + after).then(function (d) {
         d.messages.forEach(addMessage);
-        if (statusEl) { statusEl.textContent = d.status; }
+        if (statusEl) { statusEl.textContent = d.status_label || d.status; statusEl.setAttribute("data-status", d.status); }
       }).catch(function () {});
     };
     chat.scrollTop = chat.scrollHeight;

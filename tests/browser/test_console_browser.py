@@ -24,27 +24,64 @@ def console_app(app):
     return app
 
 
-def test_a_handler_signs_in_and_works_a_ticket_from_the_queue_to_resolved(live_server, page, console_world, db):
-    sign_in(page, live_server, "handler_a")
+# What the ticket page says, in each of the console's languages (its catalogue: console/translations).
+SAYS = {"en": {"signed": "signed", "in_progress": "in_progress", "resolved": "resolved", "queue": "Tickets",
+               "flash": "Signed for.", "sign_out": "Sign out"},
+        "zh": {"signed": "已签收", "in_progress": "办理中", "resolved": "已办结", "queue": "工单",
+               "flash": "已签收。", "sign_out": "退出登录"}}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_handler_signs_in_and_works_a_ticket_from_the_queue_to_resolved(live_server, page, console_world, db,
+                                                                          lang):
+    says = SAYS[lang]
+    sign_in(page, live_server, "handler_a", lang=lang)
     ref = console_world.refs["ta2"]
     page.goto(f"{live_server}/console/tickets")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if lang == "zh" else "en")
+    expect(page.locator("h1")).to_contain_text(says["queue"])
     page.click(f"tr[data-reference='{ref}'] a")
     page.click("#do-sign")
-    expect(page.locator("#ticket-status")).to_have_text("signed")
+    status = page.locator("#ticket-status")
+    expect(status).to_have_attribute("data-status", "signed")  # the code stays; the word is the language's
+    expect(status).to_have_text(says["signed"])
+    expect(page.locator(".flash-ok")).to_have_text(says["flash"])
     page.fill("form:has(#do-contact) textarea", "已电话联系市民，约定今天下午到场")
     page.click("#do-contact")
-    expect(page.locator("#ticket-status")).to_have_text("in_progress")
+    expect(status).to_have_text(says["in_progress"])
     page.fill("form:has(#do-resolve) textarea", "摊贩已劝离，城管每日巡查")
     page.click("#do-resolve")
-    expect(page.locator("#ticket-status")).to_have_text("resolved")
+    expect(status).to_have_text(says["resolved"])
     actions = page.eval_on_selector_all("#events li", "els => els.map(e => e.dataset.action)")
     assert actions[-3:] == ["sign", "contact", "resolve"]
     with db.session() as s:
         assert s.get(Ticket, console_world.tickets["ta2"]).resolution == "摊贩已劝离，城管每日巡查"
-    page.click("text=Sign out")
+    page.click(f"text={says['sign_out']}")
     page.wait_for_selector("#login-form")
     page.goto(f"{live_server}/console/tickets")
     assert "/console/login" in page.url
+
+
+def test_the_language_switch_turns_a_chinese_ticket_page_english_and_the_choice_sticks(live_server, page,
+                                                                                         console_world):
+    page.goto(f"{live_server}/console/login")  # a first visit: Chinese, the console's default
+    expect(page.locator("#login-form button[type=submit]")).to_have_text("登录")
+    page.fill("input[name=username]", "handler_a")
+    page.fill("input[name=password]", "wrong-password-x")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator(".flash-error")).to_have_text("用户名或密码错误。")
+    sign_in(page, live_server, "handler_a", lang="zh")
+    page.goto(f"{live_server}/console/tickets/{console_world.tickets['ta2']}")
+    expect(page.locator("#do-sign")).to_have_text("签收")
+    expect(page.locator("nav.nav")).to_contain_text("吹哨报到")
+    page.click(".lang-switch a")  # "English", the rest of the URL kept
+    expect(page.locator("#do-sign")).to_have_text("Sign for")
+    expect(page.locator("nav.nav")).to_contain_text("Whistles")
+    assert f"/console/tickets/{console_world.tickets['ta2']}" in page.url
+    page.goto(f"{live_server}/console/tickets")  # no ?lang= any more: the cookie remembers
+    expect(page.locator("h1")).to_contain_text("Tickets")
+    page.click(".lang-switch a")  # "中文"
+    expect(page.locator("h1")).to_contain_text("工单")
 
 
 def test_an_agent_takes_over_a_handed_off_chat_and_both_sides_see_each_other_live(live_server, page, console_world, db):

@@ -141,17 +141,28 @@ def flashes(html: str) -> list[str]:
     return [e["text"].strip() for e in parse(html) if e["tag"] == "p" and "flash" in e["attrs"].get("class", "")]
 
 
-def login(client, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; returns the CSRF token for later posts."""
+def speak(client, lang: str = "en"):
+    """Ask the console for pages in one language, as its switch does (the `lang` cookie, webapp/i18n.py).
+
+    The console speaks Chinese by default; tests that read its English words say so.
+    """
+    client.set_cookie("lang", lang)
+    return client
+
+
+def login(client, username: str, password: str = PASSWORD, lang: str | None = "en") -> str:
+    """Sign in through the form (pages in `lang`, English unless told); returns the CSRF token for later posts."""
+    if lang:
+        speak(client, lang)
     token = csrf_token(client.get("/console/login").get_data(as_text=True))
     r = client.post("/console/login", data={"username": username, "password": password, "csrf_token": token})
     assert r.status_code == 303, r.get_data(as_text=True)[:500]
     return token
 
 
-def sign_in(page, base, username):
-    """Sign in through the real login page in the browser."""
-    page.goto(f"{base}/console/login")
+def sign_in(page, base, username, lang: str = "en"):
+    """Sign in through the real login page in the browser, pages in `lang` (?lang= sets the cookie)."""
+    page.goto(f"{base}/console/login?lang={lang}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")

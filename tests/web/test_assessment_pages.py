@@ -136,7 +136,7 @@ def test_problems_charts_and_report_render_for_a_supervisor(world, db, client):
     assert len(find(charts, "svg")) == 6 and find(charts, "table", id="heat")
     heat = charts[charts.index('id="heat"'):]
     heat = heat[:heat.index("</thead>")]
-    groups = list(db.core.taxonomy.group_names("zh").values())  # the names of taxonomy.yaml, not a copy
+    groups = list(db.core.taxonomy.group_names("en").values())  # the names of taxonomy.yaml, in the page's language
     assert [th["text"] for th in find(heat, "th")] == ["Township", *groups, "Total"]
     report = client.get("/console/assessment/report?month=2026-11").get_data(as_text=True)
     assert find(report, "section", id="ranking-township") and find(report, "section", id="ranking-district")

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from hotline.store.models import User
-from tests.web.console_support import PASSWORD, csrf_token, flashes, login
+from tests.web.console_support import PASSWORD, csrf_token, flashes, login, speak
 
 
 def _try(client, username, password):
@@ -11,7 +11,7 @@ def _try(client, username, password):
 
 
 def test_five_wrong_passwords_lock_the_username_even_against_the_right_one(console_app, world):
-    client = console_app.test_client()
+    client = speak(console_app.test_client(), "en")
     for _ in range(5):
         assert _try(client, "handler_a", "wrong-password-x").status_code == 401
     locked = _try(client, "handler_a", PASSWORD)
