@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
 SUPPORTED = ("zh", "en")
@@ -19,7 +19,9 @@ ONE_YEAR_S = 365 * 24 * 3600
 
 
 def chosen_locale() -> str:
-    """The request's language: ?lang=, then the cookie, then the default."""
+    """The request's language: ?lang=, then the cookie, then the default (outside a request: the default)."""
+    if not has_request_context():  # CLI commands and jobs translate too
+        return DEFAULT
     asked = request.args.get(COOKIE, "")
     if asked in SUPPORTED:
         g.lang_asked = asked
