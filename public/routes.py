@@ -11,7 +11,7 @@ from hotline.rules.deadlines import local
 from hotline.work.tracking import tracking_view
 from public import open_data
 from webapp import now, services
-from webapp.i18n import COOKIE, SUPPORTED
+from webapp.i18n import COOKIE, DEFAULT, SUPPORTED, chosen_locale
 
 bp = Blueprint("public", __name__, template_folder="templates", static_folder="static",
                static_url_path="/public/static")
@@ -21,11 +21,10 @@ RANKING_MAX_AGE_S = 300
 
 
 def _lang(default: str) -> str:
-    """?lang=, then the cookie, then the default (the citizen's own language on the tracking page)."""
-    for asked in (request.args.get(COOKIE, ""), request.cookies.get(COOKIE, "")):
-        if asked in SUPPORTED:
-            return asked
-    return default if default in SUPPORTED else "zh"
+    """?lang= (remembered), then the cookie, then the default (the language the citizen spoke)."""
+    if request.args.get(COOKIE, "") in SUPPORTED or request.cookies.get(COOKIE, "") in SUPPORTED:
+        return chosen_locale()
+    return default if default in SUPPORTED else DEFAULT
 
 
 @bp.get("/t/<token>")
