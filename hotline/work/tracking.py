@@ -95,7 +95,9 @@ def _unit_name(session: Session, unit_type: str, code: str | None) -> Name | Non
         return None
     if unit_type == "township":
         town = session.get(Township, code)
-        return Name(town.name, f"{town.name} ({town.pinyin})" if town.pinyin else town.name) if town else Name(code, code)
+        if town is None:
+            return Name(code, code)
+        return Name(town.name, f"{town.name} ({town.pinyin})" if town.pinyin else town.name)
     dept = session.get(Department, code)
     return Name(dept.name_zh, dept.name_en) if dept else Name(code, code)
 
@@ -130,7 +132,8 @@ def tracking_view(session: Session, token: str, taxonomy: Taxonomy) -> TrackingV
     master = session.get(Ticket, ticket.master_id) if ticket.master_id and ticket.status == MERGED else None
     unit_code = ticket.unit_code
     return TrackingView(
-        reference=ticket.reference, lang=ticket.lang or "zh", status=ticket.status, kind=ticket.kind, group=ticket.group, category=category,
+        reference=ticket.reference, lang=ticket.lang or "zh", status=ticket.status, kind=ticket.kind,
+        group=ticket.group, category=category,
         time_limit_class=ticket.time_limit_class, opened_at=ticket.opened_at, due_at=ticket.due_at,
         unit_type=ticket.unit_type, unit=_unit_name(session, ticket.unit_type, unit_code), clocks=clocks,
         whistles=whistles, answer=mask_answer(ticket.resolution), resolved_at=ticket.resolved_at,

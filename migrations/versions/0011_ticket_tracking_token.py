@@ -19,10 +19,14 @@ BATCH = 5000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tracking_token', sa.String(length=24), nullable=True))
-    # Every existing ticket gets its own token from `secrets` (the database's random() is not unguessable).
+    # Plain ALTERs, no batch copy: SQLite cannot recreate `tickets` while its foreign keys are enforced, and
+    # adds a NOT NULL column only with a default: '' there (the unique index lets at most one row forget
+    # its token, and the model's default never does), nullable then NOT NULL on PostgreSQL.
     conn = op.get_bind()
+    sqlite = conn.dialect.name == 'sqlite'
+    op.add_column('tickets', sa.Column('tracking_token', sa.String(length=24), nullable=not sqlite,
+                                       server_default='' if sqlite else None))
+    # Every existing ticket gets its own token from `secrets` (the database's random() is not unguessable).
     tickets = sa.table('tickets', sa.column('id', sa.Integer), sa.column('tracking_token', sa.String))
     update = (sa.update(tickets).where(tickets.c.id == sa.bindparam('tid'))
               .values(tracking_token=sa.bindparam('token')))
@@ -34,12 +38,11 @@ def upgrade() -> None:
             break
         conn.execute(update, [{'tid': i, 'token': secrets.token_urlsafe(12)} for i in ids])
         last = ids[-1]
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.alter_column('tracking_token', existing_type=sa.String(length=24), nullable=False)
-        batch_op.create_index(batch_op.f('ix_tickets_tracking_token'), ['tracking_token'], unique=True)
+    if not sqlite:
+        op.alter_column('tickets', 'tracking_token', existing_type=sa.String(length=24), nullable=False)
+    op.create_index(op.f('ix_tickets_tracking_token'), 'tickets', ['tracking_token'], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tickets_tracking_token'))
-        batch_op.drop_column('tracking_token')
+    op.drop_index(op.f('ix_tickets_tracking_token'), table_name='tickets')
+    op.drop_column('tickets', 'tracking_token')
