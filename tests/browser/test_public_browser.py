@@ -104,3 +104,27 @@ def test_the_ranking_in_english(ranked, live_server, page):
     _no_personal_data(page)
     page.click("text=中文")
     expect(page.locator("#ranking-township thead")).to_contain_text("响应率")
+
+
+def test_the_chat_widget_makes_the_tracking_link_clickable_only_for_this_hotline(app, live_server, page):
+    token = "hw6yniqFLdS1D7dL"
+    own, foreign = f"{live_server}/t/{token}", f"https://elsewhere.example/t/{token}"
+
+    def fake_chat(route):
+        # The chat API answers the widget with a filed message (the poll that follows gets nothing new).
+        if route.request.method != "POST":
+            return route.fulfill(json={"messages": [], "status": "open"})
+        route.fulfill(json={"conversation_id": "c" * 16, "status": "open", "replies": [
+            {"text": f"已受理，工单号2633212345。回复“查询2633212345”或点链接查进度 {own}"},
+            {"text": f"假的 {foreign}"}]})
+
+    page.route("**/chat/api/messages*", fake_chat)
+    page.goto(f"{live_server}/")
+    page.click(".h12345-launcher")
+    page.fill(".h12345-input", "小区停水了")
+    page.click(".h12345-send")
+    link = page.locator(".h12345-log a.h12345-track")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", own)
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator(".h12345-log")).to_contain_text(f"假的 {foreign}")  # shown, not linked
