@@ -66,6 +66,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     from webchat import bp as webchat_bp
     app.register_blueprint(webchat_bp)
 
+    from public import bp as public_bp  # the citizen's tracking page, the public ranking and its open data
+    app.register_blueprint(public_bp)
+
     from ivr.blueprints import BLUEPRINTS  # voice, SMS, Twilio's fallback, and the calls the scheduler places
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from api.errors import ApiError, error_response, from_domain
-from api.serializers import ticket_json
+from api.serializers import ticket_json, whistles_json
 from hotline.store.citizens import normalize_phone
 from hotline.store.db import utcnow
 from hotline.errors import HotlineError
@@ -123,7 +123,7 @@ def create_ticket():
         if req.conversation_id is not None and s.get(Conversation, req.conversation_id) is None:
             raise ApiError(400, "unknown_conversation", "no conversation has that id", "conversation_id")
         ticket, created = open_ticket(s, req, now=utcnow(), core=svc.core)
-        payload = ticket_json(s, ticket, svc.config.app.timezone)
+        payload = ticket_json(s, ticket, svc.config.app.timezone, public_base_url=svc.config.app.public_base_url)
     # The transaction has committed: only now is the reference told.
     return jsonify(payload), 201 if created else 200
 
@@ -133,7 +133,10 @@ def show_ticket(reference: str):
     """One ticket by its reference."""
     svc = services()
     with svc.session() as s:
-        return jsonify(ticket_json(s, get_ticket(s, reference), svc.config.app.timezone))
+        ticket = get_ticket(s, reference)
+        payload = ticket_json(s, ticket, svc.config.app.timezone, public_base_url=svc.config.app.public_base_url)
+        payload["whistles"] = whistles_json(s, ticket, svc.config.app.timezone)
+        return jsonify(payload)
 
 
 @bp.get("/tickets")
@@ -163,7 +166,8 @@ def list_tickets():
         query = query.where(Ticket.opened_at >= _datetime_arg("since", since))
     with svc.session() as s:
         rows = s.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)).all()
-        items = [ticket_json(s, t, svc.config.app.timezone) for t in rows[:per_page]]
+        items = [ticket_json(s, t, svc.config.app.timezone, public_base_url=svc.config.app.public_base_url)
+                 for t in rows[:per_page]]
     return jsonify({"tickets": items, "page": page, "per_page": per_page,
                     "next_page": page + 1 if len(rows) > per_page else None})
 

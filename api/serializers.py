@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hotline.rules.deadlines import local
+from hotline.rules.tracking import tracking_url
 from hotline.store.models import Department, Ticket, Township
 
 
@@ -15,7 +16,8 @@ def iso(moment: datetime | None, tz: str) -> str | None:
     return local(moment, tz).isoformat() if moment else None
 
 
-def ticket_json(session: Session, ticket: Ticket, tz: str, master_reference: str | None = None) -> dict[str, Any]:
+def ticket_json(session: Session, ticket: Ticket, tz: str, master_reference: str | None = None, *,
+                public_base_url: str) -> dict[str, Any]:
     """The public view of a ticket."""
     township = session.get(Township, ticket.township_code) if ticket.township_code else None
     dept_code = ticket.unit_code if ticket.unit_type == "department" else ticket.department_code
@@ -47,4 +49,16 @@ def ticket_json(session: Session, ticket: Ticket, tz: str, master_reference: str
         "needs_triage": ticket.needs_triage,
         "master_reference": master_reference,
         "resolution": ticket.resolution,
+        "tracking_url": tracking_url(public_base_url, ticket),
     }
+
+
+def whistles_json(session: Session, ticket: Ticket, tz: str) -> list[dict[str, Any]]:
+    """吹哨报到 on a ticket: who was summoned, when they reported in and when their part was done."""
+    out = []
+    for w in ticket.whistles:
+        department = session.get(Department, w.department_code)
+        out.append({"department": w.department_code, "department_name": department.name_zh if department else None,
+                    "summoned_at": iso(w.blown_at, tz), "report_due_at": iso(w.report_due_at, tz),
+                    "reported_at": iso(w.reported_at, tz), "done_at": iso(w.done_at, tz)})
+    return out

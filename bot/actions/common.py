@@ -28,6 +28,12 @@ def catalogue(lang: str) -> Dict[str, Dict[str, str]]:
         return yaml.safe_load(f)
 
 
+def say(lang: str, key: str, **values: Any) -> str:
+    """One sentence of the catalogue, "section.key", filled in."""
+    section, name = key.split(".", 1)
+    return catalogue(lang)[section][name].format(**values)
+
+
 def metadata(tracker: Tracker) -> Dict[str, Any]:
     """What the app sent with the latest message (channel, phone, conversation id, language)."""
     return (tracker.latest_message or {}).get("metadata") or {}

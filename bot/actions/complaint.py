@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (MIN_GROUP_CONFIDENCE, app_payload, channel_of, due_text, form_snapshot, found_place,
-                            lang_of, metadata, predicted_group, unit_text)
+                            lang_of, metadata, predicted_group, say, unit_text)
 from actions.hotline_api import ApiRejected, ApiUnavailable, HotlineApi
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,14 @@ class FileComplaint(Action):
             dispatcher.utter_message(json_message=app_payload(file_failed=True, form=form_values(tracker)))
             return reset_form_events()
         lang = lang_of(tracker)
-        dispatcher.utter_message(response="utter_filed", reference=ticket["reference"],
-                                 unit=unit_text(ticket, lang), due=due_text(ticket))
+        if ticket.get("tracking_url"):
+            # The app's own sentence, which carries the citizen's tracking link (utter_filed predates it).
+            dispatcher.utter_message(text=say(lang, "dialogue.filed", ref=ticket["reference"],
+                                              unit=unit_text(ticket, lang), due=due_text(ticket),
+                                              url=ticket["tracking_url"]))
+        else:
+            dispatcher.utter_message(response="utter_filed", reference=ticket["reference"],
+                                     unit=unit_text(ticket, lang), due=due_text(ticket))
         dispatcher.utter_message(json_message=app_payload(ticket=ticket["reference"]))
         return reset_form_events()
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import app_payload, found_place, predicted_group
+from actions.common import app_payload, found_place, lang_of, predicted_group, say
 from actions.complaint import reset_form_events, ticket_fields
 from actions.hotline_api import ApiRejected, ApiUnavailable, HotlineApi
 
@@ -44,6 +44,10 @@ class FileEmergency(Action):
                 "problem": text, "location": location, "contact_phone": tracker.get_slot("contact_phone"),
                 "group": "emergency", "asking": None}))
             return reset_form_events()
-        dispatcher.utter_message(response="utter_emergency_filed", reference=ticket["reference"])
+        if ticket.get("tracking_url"):
+            dispatcher.utter_message(text=say(lang_of(tracker), "dialogue.emergency", ref=ticket["reference"],
+                                              url=ticket["tracking_url"]))
+        else:
+            dispatcher.utter_message(response="utter_emergency_filed", reference=ticket["reference"])
         dispatcher.utter_message(json_message=app_payload(ticket=ticket["reference"]))
         return reset_form_events()

@@ -55,6 +55,7 @@ class FakeApp:
         self.requests = []
         self.tickets = {}
         self.status_code = 201
+        self.extra = {}  # more fields on the filed ticket (an app that gives the tracking link)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -75,7 +76,8 @@ class FakeApp:
                 if fake.status_code >= 500:
                     return self._reply(fake.status_code, {"error": {"code": "internal", "message": "boom"}})
                 ticket = {"reference": "2611280001", "status": "dispatched", "due_at": "2026-12-05T10:00:00+08:00",
-                          "unit_type": "township", "township_name": "望京街道", "department_name": None}
+                          "unit_type": "township", "township_name": "望京街道", "department_name": None,
+                          **fake.extra}
                 self._reply(fake.status_code, ticket)
 
             def do_GET(self):
@@ -123,6 +125,17 @@ class FileComplaintTest(ActionTestCase):
         self.assertEqual((filed["reference"], filed["unit"], filed["due"]), ("2611280001", "望京街道", "12-05 10:00"))
         self.assertEqual(messages[1]["custom"], {"hotline": {"ticket": "2611280001"}})
         self.assertEqual(slot_events(events)["problem"], None)
+
+    def test_the_tracking_link_the_app_gives_is_told_with_the_reference(self):
+        self.app.extra = {"tracking_url": "https://12345.beijing.gov.cn/t/hw6yniqFLdS1D7dL"}
+        messages, _ = run(FileComplaint(), recorded("file_complaint_web"))
+        text = messages[0]["text"]
+        self.assertIn("2611280001", text)
+        self.assertIn("望京街道", text)
+        self.assertTrue(text.endswith(" https://12345.beijing.gov.cn/t/hw6yniqFLdS1D7dL"), text)
+        self.assertLessEqual(len(text), 134)
+        emergency, _ = run(FileEmergency(), recorded("emergency_en"))
+        self.assertTrue(emergency[0]["text"].endswith("Progress: https://12345.beijing.gov.cn/t/hw6yniqFLdS1D7dL"))
 
     def test_a_low_confidence_group_is_not_passed_on(self):
         run(FileComplaint(), recorded("file_complaint_web", group_confidence=0.2))

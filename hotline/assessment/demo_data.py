@@ -25,6 +25,7 @@ from hotline.store.db import UTCDateTime
 from hotline.store.models import (CLOSED, DISPATCHED, FOLLOWED_UP, IN_PROGRESS, REOPENED, RESOLVED, SIGNED, Citizen,
                             Deadline, Department, Ticket, TicketEvent, Township)
 from hotline.rules.routing import district_government_code
+from hotline.rules.tracking import new_tracking_token
 
 # Relative yearly volume per group (2020 figures in millions where DOMAIN.md gives them, estimates otherwise).
 GROUP_VOLUME = {"market": 0.98, "utilities": 0.65, "housing": 0.61, "health": 0.60, "urban": 0.55,
@@ -402,7 +403,8 @@ def _lifecycle(rng, tid, did, eid, *, opened, end, code, unit_type, unit_code, d
     kind = rng.choices([k for k, _ in KIND_WEIGHTS], [w for _, w in KIND_WEIGHTS])[0]
     last = max(e["at"] for e in events)
     ticket = {
-        "id": tid, "reference": f"D{tid:011d}", "status": status, "kind": kind, "group": code.group,
+        "id": tid, "reference": f"D{tid:011d}", "tracking_token": new_tracking_token(), "status": status,
+        "kind": kind, "group": code.group,
         "service_code": code.code, "time_limit_class": cls, "classified_by": "keywords",
         "confidence": round(rng.uniform(0.4, 1.0), 2), "needs_triage": False, "triage_reason": None,
         "channel": channel, "external_id": None, "lang": "zh", "text": text_body, "location_text": "",

@@ -19,6 +19,7 @@ from hotline.config import Config
 from hotline.store.conversations import find_or_create_conversation
 from hotline.core import Core
 from hotline.rules.deadlines import local
+from hotline.rules.tracking import tracking_url
 from hotline.errors import InvalidInput
 from hotline.work.intake import IntakeRequest, open_ticket
 from hotline.store.models import OPEN_STATUSES, CallbackRequest, Citizen, Conversation, Ticket
@@ -167,7 +168,8 @@ def queue_reference_sms(session: Session, ticket: Ticket, *, lang: str, now: dat
         return False
     due = local(ticket.due_at, config.app.timezone).strftime("%m-%d %H:%M")
     msg = enqueue(session, key=f"ticket-{ticket.id}-reference-sms", kind="sms", to=to, now=now,
-                  body=prompts.sms(lang, "reference", ref=ticket.reference, due=due), purpose="reference",
+                  body=prompts.sms(lang, "reference", ref=ticket.reference, due=due,
+                                   url=tracking_url(config.app.public_base_url, ticket)), purpose="reference",
                   ticket_id=ticket.id, urgent=ticket.time_limit_class == "emergency")
     return msg.status != "suppressed"
 

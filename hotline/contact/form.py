@@ -19,6 +19,7 @@ from hotline.errors import InvalidInput
 from hotline.rules.askback import choose
 from hotline.rules.deadlines import local
 from hotline.rules.routing import Place
+from hotline.rules.tracking import tracking_url
 from hotline.store.citizens import normalize_phone
 from hotline.store.models import Conversation, Department, Ticket, Township
 from hotline.work.intake import IntakeRequest, open_ticket
@@ -189,7 +190,8 @@ class FormDialogue:
         state.clear()
         state.update(round=round_, key=key)
         if emergency:
-            return DialogueResult([Reply(prompt(lang, "emergency", ref=ticket.reference))], ticket=ticket)
+            return DialogueResult([Reply(prompt(lang, "emergency", ref=ticket.reference, url=self._url(ticket)))],
+                                  ticket=ticket)
         return DialogueResult([Reply(self.filed_text(session, ticket, lang))], ticket=ticket)
 
     def filed_text(self, session: Session, ticket: Ticket, lang: str) -> str:
@@ -197,7 +199,11 @@ class FormDialogue:
         unit = self._unit_name(session, ticket.unit_type, ticket.unit_code, lang)
         unit = unit or ("The responsible unit" if lang == "en" else "承办单位")
         due = local(ticket.due_at, self.core.config.app.timezone).strftime("%m-%d %H:%M")
-        return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due)
+        return prompt(lang, "filed", ref=ticket.reference, unit=unit, due=due, url=self._url(ticket))
+
+    def _url(self, ticket: Ticket) -> str:
+        """The citizen's tracking page, told with the reference."""
+        return tracking_url(self.core.config.app.public_base_url, ticket)
 
     def _unit_name(self, session: Session, unit_type: str, code: str | None, lang: str) -> str | None:
         """A unit's name, read once per process: reference data changes only with init-db and a restart."""

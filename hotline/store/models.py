@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, 
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.rules.tracking import new_tracking_token
 from hotline.store.db import Base, UTCDateTime
 
 # Ticket statuses (the lifecycle lives in work/lifecycle.py).
@@ -142,6 +143,9 @@ class Ticket(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # The citizen's tracking page (/t/<token>): made in Python so the one INSERT carries it; never derived
+    # from the reference, so nobody reaches a page by walking the reference sequence.
+    tracking_token: Mapped[str] = mapped_column(String(24), unique=True, index=True, default=new_tracking_token)
     status: Mapped[str] = mapped_column(String(16), default=NEW)
     kind: Mapped[str] = mapped_column(String(16))
     group: Mapped[str] = mapped_column(String(24))

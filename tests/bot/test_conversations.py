@@ -34,6 +34,7 @@ def test_a_chinese_complaint_asks_only_where_and_how_to_call_back_then_files_it(
     assert reference in texts(filed) and "望京街道" in texts(filed)
 
     ticket = ticket_by_reference(bot_services, reference)
+    assert f"/t/{ticket.tracking_token}" in texts(filed)  # the tracking link, told with the reference
     assert (ticket.group, ticket.service_code, ticket.township_code) == ("environment", "ENV-GARBAGE", "110105026")
     # Classified by the core (no model file in tests: rules and keywords), not by a hint from the bot.
     assert ticket.callback_phone == "+8613800138000" and ticket.channel == "web" and ticket.classified_by == "keywords"
@@ -50,7 +51,7 @@ def test_an_english_description_naming_the_place_skips_the_where_question(bot_cl
     cid = first["conversation_id"]
     assert "Shall I file it" in texts(chat(bot_client, "13800138001", cid, "en"))
     filed = chat(bot_client, "yes", cid, "en")
-    assert "Your reference is" in texts(filed)
+    assert "Reference" in texts(filed) and "Track it: " in texts(filed)
     ticket = ticket_by_reference(bot_services, filed["ticket"]["reference"])
     assert (ticket.group, ticket.service_code, ticket.lang) == ("urban", "URB-LIGHT", "en")
 

@@ -61,7 +61,8 @@ def test_a_citizen_files_a_complaint_in_english_with_the_keyboard_only(page, bot
     expect(last_bot(page)).to_contain_text("Shall I file it", timeout=30_000)
     say(page, "yes")
     reference = reference_on_page(page)
-    expect(last_bot(page)).to_contain_text(f"Your reference is {reference}")
+    expect(last_bot(page)).to_contain_text(f"Reference {reference}: ")
+    expect(last_bot(page)).to_contain_text("Track it: https://hotline.example.org/t/")
     with bot_services.session() as s:
         assert s.scalars(select(Ticket).where(Ticket.reference == reference)).one().lang == "en"
     page.keyboard.press("Escape")

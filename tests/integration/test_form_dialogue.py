@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from hotline.store.conversations import find_or_create_conversation
 from hotline.contact.form import FormDialogue
 from hotline.store.models import Ticket
-from tests.helpers import at
+from tests.helpers import PUBLIC, at
 
 NOW = at("2026-11-28 02:00")
 
@@ -24,6 +24,7 @@ def test_a_complete_sms_files_a_ticket_at_once(db, session):
     assert r.ticket is not None and r.ticket.group == "utilities" and r.ticket.township_code == "110105026"
     assert r.ticket.reference in r.replies[0].text and "自来水" in r.replies[0].text
     assert len(r.replies[0].text) <= 134  # two UCS-2 SMS segments
+    assert r.replies[0].text.endswith(f" {PUBLIC}/t/{r.ticket.tracking_token}")  # the tracking link comes last
 
 
 def test_a_missing_place_is_asked_for_and_then_filed(db, session):
@@ -38,7 +39,8 @@ def test_web_chat_without_a_phone_asks_how_to_call_back(db, session):
     a, b, c = talk(db, session, conv, "There is no water in my building", "Wangjing, Chaoyang", "13800138000")
     assert "Where" in a.replies[0].text and "mobile" in b.replies[0].text
     assert c.ticket.callback_phone == "+8613800138000" and c.ticket.lang == "en"
-    assert "reference" in c.replies[0].text
+    assert "Reference" in c.replies[0].text and c.ticket.reference in c.replies[0].text
+    assert c.replies[0].text.endswith(f"Track it: {PUBLIC}/t/{c.ticket.tracking_token}")
 
 
 def test_an_emergency_is_filed_at_once_with_the_110_message(db, session):

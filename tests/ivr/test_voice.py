@@ -68,6 +68,7 @@ def test_a_whole_mandarin_report_files_one_ticket_reads_the_reference_twice_and_
         (sms,) = s.scalars(select(OutboundMessage))
     assert sms.to == CALLER and sms.kind == "sms" and sms.purpose == "reference" and sms.status == "queued"
     assert ticket.reference in sms.body and len(sms.body) <= 134
+    assert sms.body.endswith(f"/t/{ticket.tracking_token}")  # the citizen's tracking page
     assert sms.idempotency_key == f"ticket-{ticket.id}-reference-sms"
 
 

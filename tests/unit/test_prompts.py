@@ -32,6 +32,6 @@ def test_english_sentences_carry_no_chinese_and_a_missing_language_falls_back_to
 
 
 def test_a_sentence_is_filled_in_and_a_missing_value_is_an_error():
-    assert "2611280012" in prompts.say("en", "sms.reference", ref="2611280012", due="12-01 10:00")
+    assert "2611280012" in prompts.say("en", "sms.reference", ref="2611280012", due="12-01 10:00", url="https://x/t/a")
     with pytest.raises(KeyError):
         prompts.say("en", "sms.reference", ref="2611280012")

@@ -82,10 +82,29 @@
   root.appendChild(launcher);
   document.body.appendChild(root);
 
+  // The tracking link the hotline gives with a reference: clickable when it points at this hotline's own
+  // server (anything else stays plain text), built from text nodes and an <a>, never from HTML.
+  var TRACK_RE = /(https?:\/\/[^\s]+\/t\/[A-Za-z0-9_-]{16})(?=\s|$)/;
+  function textWith(who, text) {
+    var p = el("p", "h12345-text");
+    var found = who === "bot" ? TRACK_RE.exec(String(text || "")) : null;
+    var url = null;
+    if (found) { try { url = new URL(found[1]); } catch (e) { url = null; } }
+    if (!url || url.origin !== base) { p.textContent = String(text === undefined || text === null ? "" : text); return p; }
+    p.appendChild(document.createTextNode(text.slice(0, found.index)));
+    var a = el("a", "h12345-track", found[1]);
+    a.href = url.href;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    p.appendChild(a);
+    p.appendChild(document.createTextNode(text.slice(found.index + found[1].length)));
+    return p;
+  }
+
   function addMessage(who, text, extra) {
     var item = el("li", "h12345-msg h12345-" + who);
     item.appendChild(el("span", "h12345-who", T[who] || who));
-    item.appendChild(el("p", "h12345-text", text));
+    item.appendChild(textWith(who, text));
     if (extra) { item.appendChild(extra); }
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
