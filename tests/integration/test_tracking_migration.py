@@ -1,4 +1,4 @@
-"""Migration 0011 gives every existing ticket a token of its own and makes the column required and unique."""
+"""Migration 0012 gives every existing ticket a token of its own and makes the column required and unique."""
 from __future__ import annotations
 
 import pytest
@@ -23,7 +23,7 @@ def test_existing_tickets_get_distinct_tokens_when_the_migration_runs(db):
     with db.session() as s:
         for i in range(7):
             ticket(s, db.core, at("2026-11-03 02:00"), text=f"路灯坏了第{i}盏")
-    _downgrade(db.engine, "0010")
+    _downgrade(db.engine, "0011")
     try:
         assert "tracking_token" not in {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     finally:
