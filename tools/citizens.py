@@ -104,7 +104,7 @@ class Citizens:
         text, where = PROBLEMS[n % len(PROBLEMS)]
         marker = f"{n:05d}"
         return Complaint(channel=channel, marker=marker, phone=f"+86139{n:08d}", location=where,
-                         text=text.format(m=marker), conversation_id=uuid.uuid4().hex)
+                         text=text.format(m=marker))
 
     # -- SMS -------------------------------------------------------------------------------
 
@@ -169,33 +169,37 @@ class Citizens:
     # -- web chat --------------------------------------------------------------------------
 
     def chat(self, pause: Callable[[Complaint], None] | None = None, pause_after: int = 2) -> Complaint:
-        """Problem, place, mobile number, confirm — as the bot or the built-in form asks for them."""
+        """Problem, then whatever the bot or the built-in form asks (place, which place, mobile number, confirm)."""
         return _guarded(self.new("web"), lambda c: self._chat(c, pause, pause_after))
 
     def _chat(self, c: Complaint, pause, pause_after: int) -> Complaint:
         text = c.text
-        for turn in range(1, 7):
+        for turn in range(1, 9):
             answer = self.chat_turn(c, text)
-            ref = (answer.get("ticket") or {}).get("reference") or _reference(_texts(answer))
+            ref = _chat_reference(answer)
             if ref:
                 c.reference = ref
                 return c
             if pause is not None and turn == pause_after:
                 pause(c)
-            text = _answer(_texts(answer), c, confirm=_confirm_payload(answer))
+            text = _chat_answer(answer, c)
             if text is None:
                 c.error = f"unexpected reply: {_texts(answer)[:80]!r}"
                 return c
-        c.error = "no reference after 6 turns"
+        c.error = "no reference after 8 turns"
         return c
 
     def chat_turn(self, c: Complaint, text: str) -> dict:
-        body = {"conversation_id": c.conversation_id, "text": text,
-                "client_message_id": uuid.uuid4().hex[:16]}
+        """One message, as the widget sends it: the first without an id, then with the signed one it was given."""
+        body = {"text": text, "client_message_id": uuid.uuid4().hex[:16]}
+        if c.conversation_id:
+            body["conversation_id"] = c.conversation_id
         resp = self.http.request("POST", self.base + "/chat/api/messages", json=body)
         c.turns += 1
         resp.raise_for_status()
-        return resp.json()
+        answer = resp.json()
+        c.conversation_id = answer["conversation_id"]
+        return answer
 
     # -- the JSON API ----------------------------------------------------------------------
 
@@ -235,12 +239,27 @@ def _texts(answer: dict) -> str:
     return "\n".join(r.get("text") or "" for r in answer.get("replies") or [])
 
 
-def _confirm_payload(answer: dict) -> str:
-    for r in answer.get("replies") or []:
-        for b in r.get("buttons") or []:
-            if b.get("payload") == "/affirm":
-                return "/affirm"
-    return "是的"
+def _buttons(answer: dict) -> list[dict]:
+    return [b for r in answer.get("replies") or [] for b in r.get("buttons") or []]
+
+
+def _chat_reference(answer: dict) -> str | None:
+    """The reference the chat gave: the widget's ticket, or the one in the filing reply's words."""
+    return (answer.get("ticket") or {}).get("reference") or _reference(_texts(answer))
+
+
+def _chat_answer(answer: dict, c: Complaint) -> str | None:
+    """What the citizen says (or which button they press) next in the chat; None when nothing fits."""
+    reply, buttons = _texts(answer), _buttons(answer)
+    if "有几处" in reply or "哪一处" in reply:
+        # Asked back which of several places: the button naming theirs, or the place said in full.
+        township = c.location.split("区", 1)[-1].removesuffix("街道")
+        return next((b["payload"] for b in buttons if township and township in b.get("title", "")), c.location)
+    if "确认" in reply:
+        # The bot's summary (确认提交 / 重新描述) or an emergency's confirmation (确认登记 / 取消): yes.
+        yes = [b["payload"] for b in buttons if b.get("payload") == "/affirm" or "确认" in b.get("title", "")]
+        return yes[0] if yes else "是的"
+    return _answer(reply, c, confirm="是的")
 
 
 def _reference(text: str) -> str | None:
