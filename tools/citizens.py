@@ -183,6 +183,8 @@ class Citizens:
         except SystemExit as exc:  # the phone's way of saying the hotline answered an error
             c.error = str(exc)
             return c
+        finally:
+            c.conversation_id = phone.t.call_sid  # the call's ticket carries it (a voicemail has no marker)
         spoken = [m.group(1).replace(" ", "") for m in SPOKEN_REFERENCE.finditer(transcript.said())]
         twice = [ref for ref in set(spoken) if spoken.count(ref) >= 2]
         c.reference = twice[0] if twice else None
