@@ -153,12 +153,16 @@ def sandbox(folder: Path, settings: dict, *, start: Iterable[str] = EVERYTHING, 
         for url in (app_url, rasa_url):
             ensure_database(url)
             stack.callback(_drop, url)
-        migrate_database(config)
         render(plan)
         stack.callback(_forget_locks, plan)
         supervisor = Supervisor(PROCFILE, process_env(config_path, plan, env or {}), folder / "logs")
         stack.callback(supervisor.stop)
-        for name in names:
+        # Rasa and its action servers need neither the app's tables nor the web hosts: they load their model
+        # (the long pole) while the app's database is migrated.
+        for name in [n for n in names if n in (*RASA, *ACTIONS)]:
+            supervisor.start(name)
+        migrate_database(config)
+        for name in [n for n in names if n not in (*RASA, *ACTIONS)]:
             supervisor.start(name)
         app_config = load_config(config_path, environ={}, overrides={"database.url": app_url})
         services = build_services(app_config, twilio_webhooks(app_config.app.public_base_url))
