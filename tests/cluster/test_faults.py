@@ -161,9 +161,11 @@ def database(tmp_path):
 def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exactly_once(request, tmp_path,
                                                                                            fake_twilio, database):
     fake_twilio.delay_s = 0.2  # every send takes a while, so a killed scheduler leaves some in flight
+    starting = time.monotonic()
     with running_cluster(tmp_path, fake_twilio.base_url, database_server=database.admin_url,
                          ready_within_s=startup_budget(request)) as cluster:
         svc = cluster.services
+        started_s = time.monotonic() - starting
         refs = seed_reminders(svc, REMINDERS, first=utcnow() + timedelta(seconds=2), spread_s=REMINDERS_OVER_S)
         run = FaultRun(cluster, Citizens(cluster.url, TWILIO_TOKEN, API_TOKEN), database)
         try:
@@ -197,7 +199,7 @@ def test_complaints_and_reminders_survive_dead_hosts_and_a_database_restart_exac
     with_the_bot = [c for c in resumed_acked if c.conversation_id in run.on_victim
                     and engines.get(c.conversation_id) == "rasa"]
 
-    print("\n== cluster fault test ==")
+    print(f"\n== cluster fault test == (cluster started and Rasa warmed up in {started_s:.0f} s)")
     for second, what in run.events:
         print(f"  t+{second:5.1f}s  {what}")
     print(f"through nginx: {through_nginx[0]} requests ({through_nginx[0] / load_s:.0f}/s), {through_nginx[1]} Rasa "
