@@ -217,7 +217,8 @@ class Citizens:
 
     def chat_turn(self, c: Complaint, text: str) -> dict:
         """One message, as the widget sends it: the first without an id, then with the signed one it was given."""
-        body = {"text": text, "client_message_id": uuid.uuid4().hex[:16]}
+        # The widget sends its page's language with every message: a button's payload ("/affirm") has none.
+        body = {"text": text, "lang": "zh", "client_message_id": uuid.uuid4().hex[:16]}
         if c.conversation_id:
             body["conversation_id"] = c.conversation_id
         resp = self.http.request("POST", self.base + "/chat/api/messages", json=body, source=self._address(c))
