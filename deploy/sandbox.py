@@ -86,8 +86,8 @@ class Sandbox:
         raise KeyError(name)
 
 
-def _database_urls(tag: str) -> tuple[str, str]:
-    server = make_url(PG_SERVER)
+def _database_urls(tag: str, server_url: str) -> tuple[str, str]:
+    server = make_url(server_url)
     app = server.set(database=f"hotline_cluster_{tag}").render_as_string(hide_password=False)
     rasa = server.set(drivername="postgresql", database=f"hotline_cluster_{tag}_rasa")
     return app, rasa.render_as_string(hide_password=False)
@@ -138,10 +138,12 @@ def process_env(config_path: Path, plan: Plan, extra: dict[str, str]) -> dict[st
 
 @contextmanager
 def sandbox(folder: Path, settings: dict, *, start: Iterable[str] = EVERYTHING, env: dict[str, str] | None = None,
-            ready_within_s: float = 300) -> Iterator[Sandbox]:
-    """Start the named processes of Procfile.cluster and wait until each answers; stop and drop everything after."""
+            ready_within_s: float = 300, database_server: str = PG_SERVER) -> Iterator[Sandbox]:
+    """Start the named processes of Procfile.cluster and wait until each answers; stop and drop everything after.
+
+    Its two databases are made on database_server (a PostgreSQL URL; its database part is replaced)."""
     tag = uuid.uuid4().hex[:10]
-    app_url, rasa_url = _database_urls(tag)
+    app_url, rasa_url = _database_urls(tag, database_server)
     folder.mkdir(parents=True, exist_ok=True)
     config_path = write_config(folder / "hotline.yaml", folder / "cluster", app_url, rasa_url, settings)
     config = load_config(config_path, environ={})
@@ -151,12 +153,16 @@ def sandbox(folder: Path, settings: dict, *, start: Iterable[str] = EVERYTHING, 
         for url in (app_url, rasa_url):
             ensure_database(url)
             stack.callback(_drop, url)
-        migrate_database(config)
         render(plan)
         stack.callback(_forget_locks, plan)
         supervisor = Supervisor(PROCFILE, process_env(config_path, plan, env or {}), folder / "logs")
         stack.callback(supervisor.stop)
-        for name in names:
+        # Rasa and its action servers need neither the app's tables nor the web hosts: they load their model
+        # (the long pole) while the app's database is migrated.
+        for name in [n for n in names if n in (*RASA, *ACTIONS)]:
+            supervisor.start(name)
+        migrate_database(config)
+        for name in [n for n in names if n not in (*RASA, *ACTIONS)]:
             supervisor.start(name)
         app_config = load_config(config_path, environ={}, overrides={"database.url": app_url})
         services = build_services(app_config, twilio_webhooks(app_config.app.public_base_url))

@@ -62,6 +62,11 @@ class Supervisor:
         proc = self.procs[name]
         _signal_group(proc, signal.SIGKILL)
         proc.wait(timeout=10)
+        # The leader is reaped at once; its children die a moment later (a busy machine: long enough for a
+        # restarted host to find its old worker still holding the port).
+        deadline = time.monotonic() + 10
+        while _alive_in_group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM every process group, wait, then SIGKILL what is left."""
@@ -107,3 +112,17 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _alive_in_group(pgid: int) -> bool:
+    """Whether a process of the group is still running (zombies have let go of everything)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False

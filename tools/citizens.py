@@ -15,8 +15,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from ivr.signature import sign
 from tools.phone import Phone, scripted
@@ -54,6 +56,18 @@ class Complaint:
     started: float = field(default_factory=time.monotonic)
 
 
+class _FromAddress(HTTPAdapter):
+    """Connections from one local address: a web citizen is a client of its own (per-client limits)."""
+
+    def __init__(self, address: str):
+        self.address = address  # before super().__init__, which makes the pool
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
 class Http:
     """requests with retries on dead hosts and server errors, keeping the same body (so the same keys)."""
 
@@ -63,21 +77,29 @@ class Http:
 
     @property
     def session(self) -> requests.Session:
-        if not hasattr(self._local, "s"):
-            self._local.s = requests.Session()
-        return self._local.s
+        return self._session(None)
 
-    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _session(self, source: str | None) -> requests.Session:
+        """This thread's session, from the given local address (None: the system's choice)."""
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] != source:
+            s = requests.Session()
+            if source:
+                s.mount("http://", _FromAddress(source))
+            self._local.held = held = (source, s)
+        return held[1]
+
+    def request(self, method: str, url: str, *, source: str | None = None, **kwargs) -> requests.Response:
         start, delay, last = time.monotonic(), 0.3, "nothing"
         while True:
             try:
-                resp = self.session.request(method, url, timeout=20, **kwargs)
+                resp = self._session(source).request(method, url, timeout=20, **kwargs)
                 if resp.status_code not in RETRY_STATUS:
                     return resp
                 last = f"HTTP {resp.status_code}"
             except requests.RequestException as exc:
                 last = type(exc).__name__
-                self._local.s = requests.Session()  # a connection nginx closed is not reused
+                self._local.held = None  # a connection nginx closed is not reused
             if time.monotonic() - start + delay > self.deadline_s:
                 raise Unanswered(f"{method} {url}: {last}")
             time.sleep(delay)
@@ -95,6 +117,8 @@ class Citizens:
         self.twilio_token = twilio_token
         self.api_token = api_token
         self.http = http or Http()
+        # On this machine every web citizen comes from a loopback address of its own (127.0.0.0/8 is all lo).
+        self.own_addresses = urlsplit(self.base).hostname in ("127.0.0.1", "localhost")
         self._numbers = itertools.count(10000)
         self._lock = threading.Lock()
 
@@ -104,7 +128,7 @@ class Citizens:
         text, where = PROBLEMS[n % len(PROBLEMS)]
         marker = f"{n:05d}"
         return Complaint(channel=channel, marker=marker, phone=f"+86139{n:08d}", location=where,
-                         text=text.format(m=marker), conversation_id=uuid.uuid4().hex)
+                         text=text.format(m=marker))
 
     # -- SMS -------------------------------------------------------------------------------
 
@@ -159,6 +183,8 @@ class Citizens:
         except SystemExit as exc:  # the phone's way of saying the hotline answered an error
             c.error = str(exc)
             return c
+        finally:
+            c.conversation_id = phone.t.call_sid  # the call's ticket carries it (a voicemail has no marker)
         spoken = [m.group(1).replace(" ", "") for m in SPOKEN_REFERENCE.finditer(transcript.said())]
         twice = [ref for ref in set(spoken) if spoken.count(ref) >= 2]
         c.reference = twice[0] if twice else None
@@ -169,33 +195,45 @@ class Citizens:
     # -- web chat --------------------------------------------------------------------------
 
     def chat(self, pause: Callable[[Complaint], None] | None = None, pause_after: int = 2) -> Complaint:
-        """Problem, place, mobile number, confirm — as the bot or the built-in form asks for them."""
+        """Problem, then whatever the bot or the built-in form asks (place, which place, mobile number, confirm)."""
         return _guarded(self.new("web"), lambda c: self._chat(c, pause, pause_after))
 
     def _chat(self, c: Complaint, pause, pause_after: int) -> Complaint:
         text = c.text
-        for turn in range(1, 7):
+        for turn in range(1, 9):
             answer = self.chat_turn(c, text)
-            ref = (answer.get("ticket") or {}).get("reference") or _reference(_texts(answer))
+            ref = _chat_reference(answer)
             if ref:
                 c.reference = ref
                 return c
             if pause is not None and turn == pause_after:
                 pause(c)
-            text = _answer(_texts(answer), c, confirm=_confirm_payload(answer))
+            text = _chat_answer(answer, c)
             if text is None:
                 c.error = f"unexpected reply: {_texts(answer)[:80]!r}"
                 return c
-        c.error = "no reference after 6 turns"
+        c.error = "no reference after 8 turns"
         return c
 
     def chat_turn(self, c: Complaint, text: str) -> dict:
-        body = {"conversation_id": c.conversation_id, "text": text,
-                "client_message_id": uuid.uuid4().hex[:16]}
-        resp = self.http.request("POST", self.base + "/chat/api/messages", json=body)
+        """One message, as the widget sends it: the first without an id, then with the signed one it was given."""
+        # The widget sends its page's language with every message: a button's payload ("/affirm") has none.
+        body = {"text": text, "lang": "zh", "client_message_id": uuid.uuid4().hex[:16]}
+        if c.conversation_id:
+            body["conversation_id"] = c.conversation_id
+        resp = self.http.request("POST", self.base + "/chat/api/messages", json=body, source=self._address(c))
         c.turns += 1
         resp.raise_for_status()
-        return resp.json()
+        answer = resp.json()
+        c.conversation_id = answer["conversation_id"]
+        return answer
+
+    def _address(self, c: Complaint) -> str | None:
+        """The citizen's own client address: the chat limits requests per client, as it should."""
+        if not self.own_addresses:
+            return None
+        n = int(c.marker)
+        return f"127.{1 + n // 62500 % 250}.{n // 250 % 250}.{n % 250 + 1}"
 
     # -- the JSON API ----------------------------------------------------------------------
 
@@ -235,12 +273,30 @@ def _texts(answer: dict) -> str:
     return "\n".join(r.get("text") or "" for r in answer.get("replies") or [])
 
 
-def _confirm_payload(answer: dict) -> str:
-    for r in answer.get("replies") or []:
-        for b in r.get("buttons") or []:
-            if b.get("payload") == "/affirm":
-                return "/affirm"
-    return "是的"
+def _buttons(answer: dict) -> list[dict]:
+    return [b for r in answer.get("replies") or [] for b in r.get("buttons") or []]
+
+
+def _chat_reference(answer: dict) -> str | None:
+    """The reference the chat gave: the widget's ticket, or the one in the filing reply's words."""
+    return (answer.get("ticket") or {}).get("reference") or _reference(_texts(answer))
+
+
+def _chat_answer(answer: dict, c: Complaint) -> str | None:
+    """What the citizen says (or which button they press) next in the chat; None when nothing fits."""
+    reply, buttons = _texts(answer), _buttons(answer)
+    if "有几处" in reply or "哪一处" in reply:
+        # Asked back which of several places: the one button naming theirs, or the place said in full.
+        district, _, township = c.location.rpartition("区")
+        township = township.removesuffix("街道")
+        theirs = [b["payload"] for b in buttons if township in b.get("title", "")
+                  and (not district or f"{district}区" in b.get("title", ""))]
+        return theirs[0] if len(theirs) == 1 else c.location
+    if "确认" in reply:
+        # The bot's summary (确认提交 / 重新描述) or an emergency's confirmation (确认登记 / 取消): yes.
+        yes = [b["payload"] for b in buttons if b.get("payload") == "/affirm" or "确认" in b.get("title", "")]
+        return yes[0] if yes else "是的"
+    return _answer(reply, c, confirm="是的")
 
 
 def _reference(text: str) -> str | None:

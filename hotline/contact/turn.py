@@ -168,6 +168,10 @@ class Contact:
             return self._finish(ctx, answer)
         bot = self.dialogue.prepare(ctx.conv, ctx.inbound.text, phone=ctx.phone)
         if bot is not None:
+            # Until its answer is recorded, a retry of this message is answered anew, not from a history with
+            # nothing in it (a host killed while the bot thought; nginx replays the message on another).
+            ctx.conv.state = {**(ctx.conv.state or {}), "answering": ctx.msg.id}
+            flag_modified(ctx.conv, "state")
             return PendingTurn(channel=inbound.channel, sender=inbound.sender, conversation_id=ctx.conv.id,
                                message_id=ctx.msg.id, text=ctx.inbound.text, phone=ctx.phone, lang=ctx.lang,
                                message_key=inbound.message_key, bot=bot)
@@ -212,8 +216,10 @@ class Contact:
             key = f"{conv.id}:{key}"  # a client's message ids are unique only inside its own conversation
         msg, created = record_message(session, conv, direction="in", body=inbound.text, now=now, sender="citizen",
                                       external_id=key, media=list(inbound.media))
-        if not created:
+        if not created and (conv.state or {}).get("answering") != msg.id:
             return self._repeated(session, conv, msg, poll=channel.live_agent)
+        # (A retry of the message still being answered asks the dialogue again: the first try's host may be
+        # gone. If it is not, the bot hears the message twice, and files at most once under its filing key.)
         if phone is None and channel.by_phone:
             log.warning("%s from a sender that is not a valid number (%s) stored in conversation %s",
                         channel.name, mask_phone(inbound.sender), conv.id)
@@ -278,6 +284,9 @@ class Contact:
     def _finish(self, ctx: _Context, result: DialogueResult) -> Outcome:
         """Media with the ticket, replies recorded (the retry key is the citizen's message), the outcome."""
         conv = ctx.conv
+        if (conv.state or {}).get("answering") == ctx.msg.id:
+            conv.state = {k: v for k, v in conv.state.items() if k != "answering"}  # answered: retries repeat it
+            flag_modified(conv, "state")
         if ctx.inbound.media:
             conv.state = {**(conv.state or {}), "media": True}
             flag_modified(conv, "state")

@@ -310,3 +310,34 @@ def test_asking_after_my_requests_in_a_sentence_lists_them(db, words):
     filed = sms("望京街道小区停水了")
     out = sms(words, minutes=5)
     assert filed.ticket.reference in text_of(out) and count(db, Ticket) == 1
+
+
+class HostDied(BaseException):
+    """The web host was killed while it waited for the bot (nothing after this line of the turn ran)."""
+
+
+def test_a_message_whose_host_died_waiting_for_the_bot_is_answered_when_it_is_retried(db):
+    import dataclasses
+
+    from hotline.contact.form import FormDialogue
+    from hotline.contact.rasa import RasaDialogue
+
+    class DiesOnce(ScriptedBot):
+        def post(self, path, body):
+            answer = super().post(path, body)
+            if len(self.heard) == 1:
+                raise HostDied()
+            return answer
+
+    bot = DiesOnce()
+    svc = dataclasses.replace(db, dialogue=RasaDialogue(db.core, bot, FormDialogue(db.core)))
+    chat = Texter(svc, CHAT, sender="chat-host-died")
+    with pytest.raises(HostDied):
+        chat("路灯坏了好几天了", key="m1")
+    replayed = chat("路灯坏了好几天了", key="m1")  # nginx replays it on the other host
+    assert not replayed.repeated and text_of(replayed) == "请问在哪里？" and len(bot.heard) == 2
+    again = chat("路灯坏了好几天了", key="m1")  # answered now: a retry gets that answer, the bot is not asked
+    assert again.repeated and text_of(again) == "请问在哪里？" and len(bot.heard) == 2
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1
+        assert "answering" not in s.scalars(select(Conversation)).one().state
