@@ -28,8 +28,8 @@ from hotline.rules import prompts
 from hotline.rules.askback import choose
 from hotline.rules.deadlines import local
 from hotline.rules.routing import Place
-from hotline.store.citizens import find_or_create_citizen, normalize_phone
-from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
+from hotline.store.citizens import find_or_create_citizen_and, normalize_phone
+from hotline.store.conversations import find_or_create_conversation, open_thread_of, record_message
 from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Message, Ticket
 from hotline.work import consult
 from hotline.work.lifecycle import get_ticket, record_event
@@ -147,6 +147,7 @@ class _Context:
     citizen: Citizen | None
     phone: str | None
     lang: str
+    survey_id: object = followups.LOOK_UP  # the 回访 waiting for this sender's answer, when asked already
 
 
 class Contact:
@@ -191,13 +192,21 @@ class Contact:
         if inbound.position:
             inbound = self._placed_by_position(inbound)
         phone = self._phone(inbound.sender) if channel.by_phone else None
-        citizen = find_or_create_citizen(session, now=now, phone=phone) if phone else None
+        citizen, conv, survey_id = None, None, followups.LOOK_UP
+        if phone:
+            # What the turn must know of the sender rides on the citizen upsert: one round trip, not three.
+            also = {}
+            if channel.thread_hours:
+                also["thread"] = open_thread_of(channel=channel.name, phone=phone,
+                                                since=now - timedelta(hours=channel.thread_hours))
+            if channel.surveys:
+                also["survey"] = followups.pending_sms_survey_id(phone)
+            citizen, known = find_or_create_citizen_and(session, now=now, phone=phone, also=also)
+            survey_id = known.get("survey", followups.LOOK_UP)
+            if known.get("thread") is not None:
+                conv = session.get(Conversation, known["thread"])
         lang = inbound.lang or detect_lang(inbound.text, (citizen.lang if citizen else None)
                                            or config.app.default_lang)
-        conv = None
-        if channel.thread_hours and citizen is not None:
-            since = now - timedelta(hours=channel.thread_hours)
-            conv = latest_open_conversation(session, channel=channel.name, citizen=citizen, since=since)
         if conv is None:
             # A sender the phone library rejects still has a thread of its own: nothing said is lost.
             key = None if citizen is not None else (
@@ -217,7 +226,7 @@ class Contact:
         if phone is None and channel.by_phone:
             log.warning("%s from a sender that is not a valid number (%s) stored in conversation %s",
                         channel.name, mask_phone(inbound.sender), conv.id)
-        return _Context(session, inbound, now, conv, msg, citizen, phone, lang)
+        return _Context(session, inbound, now, conv, msg, citizen, phone, lang, survey_id)
 
     def _before_dialogue(self, ctx: _Context) -> DialogueResult | None:
         """Everything that is answered without the dialogue; None when the dialogue must answer."""
@@ -241,7 +250,7 @@ class Contact:
             return _say(prompts.sms(ctx.lang, "help"))  # a photo alone: say how to report
         if channel.surveys and ctx.phone:
             answer = followups.answer_from_sms(ctx.session, phone=ctx.phone, body=text, now=ctx.now,
-                                               config=self.core.config)
+                                               config=self.core.config, pending_id=ctx.survey_id)
             if answer:
                 return _say(answer)
         if not channel.by_phone:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,14 +20,12 @@ def find_or_create_conversation(session: Session, *, channel: str, now: datetime
                                                        lang=lang, state={}, created_at=now, updated_at=now), same)
 
 
-def latest_open_conversation(session: Session, *, channel: str, citizen: Citizen, since: datetime) -> Conversation | None:
-    """The citizen's most recent open conversation on a channel (an SMS thread continues it)."""
-    return session.scalars(
-        select(Conversation)
-        .where(Conversation.channel == channel, Conversation.citizen_id == citizen.id,
-               Conversation.status != "closed", Conversation.updated_at >= since)
-        .order_by(Conversation.updated_at.desc())
-    ).first()
+def open_thread_of(*, channel: str, phone: str, since: datetime) -> ScalarSelect:
+    """The id of the latest open conversation of the citizen with this phone, as a subquery of another statement."""
+    return (select(Conversation.id).join(Citizen, Citizen.id == Conversation.citizen_id)
+            .where(Citizen.phone == phone, Conversation.channel == channel, Conversation.status != "closed",
+                   Conversation.updated_at >= since)
+            .order_by(Conversation.updated_at.desc()).limit(1).scalar_subquery())
 
 
 def record_message(session: Session, conversation: Conversation, *, direction: str, body: str, now: datetime,
