@@ -195,7 +195,7 @@ def _tell_unit_reopened(session: Session, ticket: Ticket, *, now: datetime, sms:
 LOOK_UP = object()
 
 
-def _pending(what, phone: str):
+def _pending(what, phone):
     return (select(what).join(Ticket, Ticket.id == Deadline.ticket_id)
             # Repeated literally so both databases use the partial index ix_deadlines_sms_survey.
             .where(text(SMS_SURVEY_SQL), Ticket.callback_phone == phone, Ticket.status == RESOLVED)
@@ -207,8 +207,9 @@ def pending_sms_survey(session: Session, phone: str) -> Deadline | None:
     return session.scalars(_pending(Deadline, phone)).first()
 
 
-def pending_sms_survey_id(phone: str) -> ScalarSelect:
-    """The same follow-up's id as a subquery, for a caller that asks it with a statement it makes anyway."""
+def pending_sms_survey_id(phone) -> ScalarSelect:
+    """The same follow-up's id as a subquery (phone: a number or a bind parameter), for a caller that asks it with
+    a statement it makes anyway."""
     return _pending(Deadline.id, phone).scalar_subquery()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import phonenumbers
-from sqlalchemy import ColumnElement, ScalarSelect, func
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -44,30 +44,49 @@ def find_or_create_citizen(session: Session, *, now: datetime, phone: str | None
     return citizen
 
 
-def find_or_create_citizen_and(session: Session, *, now: datetime, phone: str,
-                               also: dict[str, ScalarSelect]) -> tuple[Citizen, dict]:
-    """The citizen with this phone, found or created, and what `also`'s queries answer, in the same statement.
+class CitizenLookup:
+    """The upsert of a citizen by phone asking `also`'s questions in the same statement, built once, run per message.
 
-    A turn asks what it needs to know about the sender (an open thread, a survey waiting for an answer)
-    with the upsert it makes anyway: one round trip instead of one per question. The queries must not
-    depend on the citizen row being visible (on PostgreSQL a new row is not, to the statement's subqueries).
+    A turn asks what it needs to know about the sender (an open thread, a survey waiting for an answer) with the
+    upsert it makes anyway: one round trip instead of one per question. The questions are subqueries with bind
+    parameters (`phone` is the sender's; others come with each run); they must not depend on the citizen row
+    being visible (on PostgreSQL a new row is not, to the statement's subqueries).
     """
-    return _upsert(session, Citizen.phone, {"phone": phone}, now=now, lang=None, also=also)
+
+    def __init__(self, also: dict[str, ScalarSelect]):
+        self.names = list(also)
+        self._also = also
+        self._statements: dict[str, object] = {}
+
+    def run(self, session: Session, *, now: datetime, phone: str, **params) -> tuple[Citizen, dict]:
+        """(the citizen, {name: answer})."""
+        dialect = session.get_bind().dialect.name
+        stmt = self._statements.get(dialect)
+        if stmt is None:
+            stmt = self._statements[dialect] = _upsert_statement(
+                dialect, Citizen.phone, {"phone": bindparam("phone"), "created_at": bindparam("now")}, lang=None,
+                also=self._also)
+        row = session.execute(stmt, {"phone": phone, "now": now, **params},
+                              execution_options={"populate_existing": True}).one()
+        return row[0], dict(zip(self.names, row[1:]))
 
 
 def _upsert(session: Session, key, values: dict, *, now: datetime, lang: str | None,
             also: dict[str, ScalarSelect]) -> tuple[Citizen, dict]:
-    dialect = session.get_bind().dialect.name
+    stmt = _upsert_statement(session.get_bind().dialect.name, key, {**values, "created_at": now}, lang=lang,
+                             also=also)
+    row = session.execute(stmt, execution_options={"populate_existing": True}).one()
+    return row[0], dict(zip(also, row[1:]))
+
+
+def _upsert_statement(dialect: str, key, values: dict, *, lang: str | None, also: dict[str, ScalarSelect]):
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement, safe under concurrency: insert, or on conflict keep the row and remember the language
     # they used last (it is the one they get next time).
-    stmt = insert(Citizen).values(**values, lang=lang or "zh", sms_opted_out=False, created_at=now)
+    stmt = insert(Citizen).values(**values, lang=lang or "zh", sms_opted_out=False)
     stmt = stmt.on_conflict_do_update(
         index_elements=[key], set_={"lang": func.coalesce(lang, Citizen.lang)} if lang else {key.key: key})
-    names = list(also)
-    stmt = stmt.returning(Citizen, *(_Qualified(also[n]).label(f"also_{n}") for n in names))
-    row = session.execute(stmt, execution_options={"populate_existing": True}).one()
-    return row[0], dict(zip(names, row[1:]))
+    return stmt.returning(Citizen, *(_Qualified(q).label(f"also_{n}") for n, q in also.items()))
 
 
 class _Qualified(ColumnElement):

@@ -201,6 +201,9 @@ def same_origin(existing: Ticket, req: IntakeRequest, phone: str | None) -> Tick
     return existing
 
 
+_CLOCKS, _EVENTS = insert(Deadline), insert(TicketEvent)
+
+
 def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang, phone, callback, code, kind,
             confidence, classified_by, location, assignment, triage_reason) -> Ticket:
     citizen = req.citizen if req.citizen is not None and (req.citizen.phone or None) == phone else (
@@ -228,12 +231,13 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
         ticket.master_id, ticket.similarity = match.master_id, match.similarity
     session.add(ticket)
     session.flush()  # the ticket's id, for its clocks and events
-    # Clocks and events in one statement each (executemany), not a row at a time.
-    session.execute(insert(Deadline), [
+    # Clocks and events in one Core statement each (executemany), not a row at a time nor through the ORM.
+    conn = session.connection()
+    conn.execute(_CLOCKS, [
         # The scheduler looks at a clock first when it falls due; reminders before that are its business.
         dict(ticket_id=ticket.id, clock=c.clock, starts_at=c.starts_at, due_at=c.due_at,
              next_action_at=c.due_at if (dispatched or c.clock != "sign_for") else None)
-        for c in clocks], execution_options={"render_nulls": True})
+        for c in clocks])
     events = [dict(action="open", actor=req.actor, to_status=NEW,
                    data={"channel": req.channel, "service_code": code.code, "classified_by": classified_by,
                          "confidence": confidence, "location": location.matched,
@@ -245,7 +249,7 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
     if match is not None:
         events.append(dict(action="link_similar", actor="system",
                            data={"master_id": match.master_id, "similarity": match.similarity}))
-    session.execute(insert(TicketEvent), [
+    conn.execute(_EVENTS, [
         {"from_status": None, "to_status": None, "note": "", **e, "ticket_id": ticket.id, "at": now}
-        for e in events], execution_options={"render_nulls": True})  # same columns in every row: one batch
+        for e in events])  # same columns in every row: one batch
     return ticket
