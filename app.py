@@ -47,6 +47,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
                       JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
     webapp.install(app, services)
+    if config.is_production:
+        services.warm()  # a worker takes traffic with its caches built, not on a citizen's first message
     hops = config.app.trusted_proxies
     if hops:
         # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;

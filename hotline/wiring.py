@@ -95,6 +95,12 @@ class Services:
         with session_scope(self.sessions) as s:
             yield s
 
+    def warm(self) -> None:
+        """Load now what the first citizen would otherwise wait seconds for: the model, the knowledge indexes."""
+        if self.classifier is not None:
+            self.classifier.model  # noqa: B018 - reading it loads it
+        self.core.knowledge.warm()
+
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from hotline.errors import InvalidInput, InvalidPhone
 from hotline.store.models import Citizen
+from hotline.store.rows import loaded
 
 MAX_CHAT_ID = 64
 
@@ -66,17 +67,21 @@ class CitizenLookup:
             stmt = self._statements[dialect] = _upsert_statement(
                 dialect, Citizen.phone, {"phone": bindparam("phone"), "created_at": bindparam("now")}, lang=None,
                 also=self._also)
-        row = session.execute(stmt, {"phone": phone, "now": now, **params},
-                              execution_options={"populate_existing": True}).one()
-        return row[0], dict(zip(self.names, row[1:]))
+        row = session.connection().execute(stmt, {"phone": phone, "now": now, **params}).one()._mapping
+        return _citizen(session, row), {n: row[f"also_{n}"] for n in self.names}
 
 
 def _upsert(session: Session, key, values: dict, *, now: datetime, lang: str | None,
             also: dict[str, ScalarSelect]) -> tuple[Citizen, dict]:
     stmt = _upsert_statement(session.get_bind().dialect.name, key, {**values, "created_at": now}, lang=lang,
                              also=also)
-    row = session.execute(stmt, execution_options={"populate_existing": True}).one()
-    return row[0], dict(zip(also, row[1:]))
+    row = session.connection().execute(stmt).one()._mapping
+    return _citizen(session, row), {n: row[f"also_{n}"] for n in also}
+
+
+def _citizen(session: Session, row) -> Citizen:
+    """The citizen the upsert returned, as the session's object (what a query with populate_existing gives)."""
+    return loaded(session, Citizen, {c.key: row[c.key] for c in Citizen.__table__.columns})
 
 
 def _upsert_statement(dialect: str, key, values: dict, *, lang: str | None, also: dict[str, ScalarSelect]):
@@ -86,7 +91,7 @@ def _upsert_statement(dialect: str, key, values: dict, *, lang: str | None, also
     stmt = insert(Citizen).values(**values, lang=lang or "zh", sms_opted_out=False)
     stmt = stmt.on_conflict_do_update(
         index_elements=[key], set_={"lang": func.coalesce(lang, Citizen.lang)} if lang else {key.key: key})
-    return stmt.returning(Citizen, *(_Qualified(q).label(f"also_{n}") for n, q in also.items()))
+    return stmt.returning(*Citizen.__table__.columns, *(_Qualified(q).label(f"also_{n}") for n, q in also.items()))
 
 
 class _Qualified(ColumnElement):

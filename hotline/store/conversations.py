@@ -10,14 +10,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.store.models import Citizen, Conversation, Message
+from hotline.store.rows import insert_row
 from hotline.store.unique import insert_or_get
 
 
 def find_or_create_conversation(session: Session, *, channel: str, now: datetime, external_id: str | None = None,
                                 citizen: Citizen | None = None, lang: str = "zh") -> tuple[Conversation, bool]:
     """The conversation with this channel id (CallSid, chat id), created on first sight; (conversation, created)."""
-    same = (select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
-            if external_id else None)
+    if not external_id:
+        # Nothing unique to collide on (an SMS thread, a call without a sid): one plain insert, no savepoint.
+        if citizen is not None and citizen.id is None:
+            session.flush()
+        values = dict(channel=channel, external_id=None, citizen_id=citizen.id if citizen else None, lang=lang,
+                      state={}, created_at=now, updated_at=now)
+        return insert_row(session, Conversation, values, citizen=citizen), True
+    same = select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
     return insert_or_get(session, lambda: Conversation(channel=channel, external_id=external_id, citizen=citizen,
                                                        lang=lang, state={}, created_at=now, updated_at=now), same)
 

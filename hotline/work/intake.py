@@ -15,6 +15,7 @@ from hotline.rules import deadlines, routing
 from hotline.store import references
 from hotline.work import similar
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
+from hotline.store.rows import insert_row
 from hotline.store.unique import insert_or_get
 from hotline.core import Core
 from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
@@ -211,7 +212,12 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
     clocks = deadlines.clocks_for(now, code.time_limit_class, core.config.time_limits)
     feedback_due = next(c.due_at for c in clocks if c.clock == "feedback")
     dispatched = triage_reason is None and not req.answered_by_hotline
-    ticket = Ticket(
+    match = None if req.answered_by_hotline else similar.find_master(
+        session, service_code=code.code, township_code=location.township_code, text=text, now=now,
+        config=core.config.similar)
+    if citizen is not None and citizen.id is None:
+        session.flush()
+    ticket = insert_row(session, Ticket, dict(
         reference=references.next_reference(session, now, core.config.app.timezone),
         status=DISPATCHED if dispatched else NEW, kind=kind, group=code.group, service_code=code.code,
         time_limit_class=code.time_limit_class, classified_by=classified_by, confidence=confidence,
@@ -219,18 +225,13 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
         external_id=req.external_id, lang=lang, text=text, location_text=(req.location or "").strip(),
         district_code=location.district_code, township_code=location.township_code,
         unit_type=assignment.unit_type, unit_code=assignment.unit_code,
-        department_code=assignment.department_code, citizen=citizen, conversation_id=req.conversation_id,
-        callback_phone=callback, recording_url=req.recording_url, media=list(req.media),
-        lat=req.lat, long=req.long, details=dict(req.details), reporter_name=req.reporter_name,
-        reporter_email=req.reporter_email, answered_by_hotline=req.answered_by_hotline,
-        opened_at=now, due_at=feedback_due, updated_at=now)
-    match = None if req.answered_by_hotline else similar.find_master(
-        session, service_code=code.code, township_code=location.township_code, text=text, now=now,
-        config=core.config.similar)
-    if match is not None:
-        ticket.master_id, ticket.similarity = match.master_id, match.similarity
-    session.add(ticket)
-    session.flush()  # the ticket's id, for its clocks and events
+        department_code=assignment.department_code, citizen_id=citizen.id if citizen else None,
+        conversation_id=req.conversation_id, callback_phone=callback, recording_url=req.recording_url,
+        media=list(req.media), lat=req.lat, long=req.long, details=dict(req.details),
+        reporter_name=req.reporter_name, reporter_email=req.reporter_email,
+        answered_by_hotline=req.answered_by_hotline, master_id=match.master_id if match else None,
+        similarity=match.similarity if match else None, opened_at=now, due_at=feedback_due, updated_at=now),
+        citizen=citizen)  # one Core insert, handed back as loaded: the ticket's id for its clocks and events
     # Clocks and events in one Core statement each (executemany), not a row at a time nor through the ORM.
     conn = session.connection()
     conn.execute(_CLOCKS, [
