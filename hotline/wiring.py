@@ -64,8 +64,9 @@ class Services:
         which files through the API in a request of its own) is asked between two units of work, with no
         transaction open; otherwise the whole turn is one unit of work.
         """
+        foreseen = self.contact.foresee(inbound)  # the words alone, before any transaction (a shorter one)
         with self.session() as s:
-            step = self.contact.take_turn(s, inbound, now=now)
+            step = self.contact.take_turn(s, inbound, now=now, foreseen=foreseen)
         if isinstance(step, PendingTurn):
             messages = self.dialogue.ask(step.bot)
             with self.session() as s:

@@ -148,6 +148,7 @@ class _Context:
     phone: str | None
     lang: str
     survey_id: object = followups.LOOK_UP  # the 回访 waiting for this sender's answer, when asked already
+    foreseen: knowledge.Foreseen | None = None  # the words weighed before the unit of work
 
 
 class Contact:
@@ -160,11 +161,21 @@ class Contact:
 
     # -- the turn -------------------------------------------------------------------------------------
 
-    def take_turn(self, session: Session, inbound: Inbound, *, now: datetime) -> Outcome | PendingTurn:
+    def foresee(self, inbound: Inbound) -> knowledge.Foreseen | None:
+        """The work on the words alone, done before the unit of work begins (a shorter write transaction):
+        the classification (remembered by the classifier) and the knowledge base's best entry."""
+        if not inbound.text or inbound.position:
+            return None
+        (self.core.classifier or self.core.taxonomy).classify(inbound.text)
+        return knowledge.foresee(self.core, inbound.text)
+
+    def take_turn(self, session: Session, inbound: Inbound, *, now: datetime,
+                  foreseen: knowledge.Foreseen | None = None) -> Outcome | PendingTurn:
         """Store the message and answer it, or say which dialogue must be asked first (PendingTurn)."""
         ctx = self._receive(session, inbound, now=now)
         if isinstance(ctx, Outcome):
             return ctx
+        ctx.foreseen = foreseen
         answer = self._before_dialogue(ctx)
         if answer is not None:
             return self._finish(ctx, answer)
@@ -426,7 +437,7 @@ class Contact:
         state = ctx.conv.state or {}
         if state.get("step") or state.get("rasa_form"):
             return None  # in the middle of a report: the dialogue goes on
-        found = knowledge.answer(self.core, ctx.inbound.text, ctx.lang)
+        found = knowledge.answer(self.core, ctx.inbound.text, ctx.lang, foreseen=ctx.foreseen)
         if found is None:
             return None
         channel = ctx.inbound.channel
