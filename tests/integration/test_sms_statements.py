@@ -1,6 +1,7 @@
 """The SMS path stays lean: a filing SMS and a status SMS cost at most 10 statements and exactly one commit."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
@@ -91,3 +92,31 @@ def test_a_retried_filing_sms_is_still_one_ticket_and_the_same_reply(db):
     assert seen["savepoints"] == 0 and len(seen["statements"]) <= MAX_STATEMENTS
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_concurrent_filings_get_unique_references_and_a_twin_retry_files_once(db):
+    app = make_ivr_app(db)
+    replies, errors = {}, []
+
+    def citizen(n: int) -> None:
+        tw = SignedClient(app.test_client())
+        try:
+            for k in range(3):
+                sid = f"SM{n:02d}{k:02d}" + "5" * 28
+                (replies[sid],) = sms(tw, f"望京街道{n}号楼{k}单元停水了", sid, f"+86138000{n:05d}")
+            # Twilio's retry of the last one, while the others are still filing: the same answer, nothing new.
+            assert sms(tw, f"望京街道{n}号楼2单元停水了", sid, f"+86138000{n:05d}") == [replies[sid]]
+        except Exception as exc:  # noqa: BLE001 - reported below, with the thread's own traceback lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    with db.session() as s:
+        references = s.scalars(select(Ticket.reference)).all()
+    assert len(references) == len(set(references)) == 18
+    # Every acknowledged complaint was committed before its reply named it.
+    assert sorted(r for reply in replies.values() for r in references if r in reply) == sorted(references)
