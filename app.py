@@ -50,6 +50,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     webapp.install(app, services)
     # Pages speak Chinese first (their users are Beijing staff and citizens); ?lang=en switches.
     webapp.i18n.init_app(app, [PROJECT_ROOT / name for name in ("console", "public", "webchat")])
+    if config.is_production:
+        services.warm()  # a worker takes traffic with its caches built, not on a citizen's first message
     hops = config.app.trusted_proxies
     if hops:
         # The client address (rate limits, sign-in limiter) is read through exactly this many proxies;

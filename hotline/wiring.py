@@ -64,8 +64,9 @@ class Services:
         which files through the API in a request of its own) is asked between two units of work, with no
         transaction open; otherwise the whole turn is one unit of work.
         """
+        foreseen = self.contact.foresee(inbound)  # the words alone, before any transaction (a shorter one)
         with self.session() as s:
-            step = self.contact.take_turn(s, inbound, now=now)
+            step = self.contact.take_turn(s, inbound, now=now, foreseen=foreseen)
         if isinstance(step, PendingTurn):
             messages = self.dialogue.ask(step.bot)
             with self.session() as s:
@@ -94,6 +95,12 @@ class Services:
         """A unit of work that commits on success."""
         with session_scope(self.sessions) as s:
             yield s
+
+    def warm(self) -> None:
+        """Load now what the first citizen would otherwise wait seconds for: the model, the knowledge indexes."""
+        if self.classifier is not None:
+            self.classifier.model  # noqa: B018 - reading it loads it
+        self.core.knowledge.warm()
 
     def dispose(self) -> None:
         """Close pooled connections."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import ScalarSelect, select, text
 from sqlalchemy.orm import Session
 
 from hotline.delivery import notices, outbox
@@ -191,23 +191,40 @@ def _tell_unit_reopened(session: Session, ticket: Ticket, *, now: datetime, sms:
                            ticket_id=ticket.id, now=now)
 
 
+# answer_from_sms's pending_id when the caller has not looked (it looks itself).
+LOOK_UP = object()
+
+
+def _pending(what, phone):
+    return (select(what).join(Ticket, Ticket.id == Deadline.ticket_id)
+            # Repeated literally so both databases use the partial index ix_deadlines_sms_survey.
+            .where(text(SMS_SURVEY_SQL), Ticket.callback_phone == phone, Ticket.status == RESOLVED)
+            .order_by(Deadline.next_action_at.desc()).limit(1))
+
+
 def pending_sms_survey(session: Session, phone: str) -> Deadline | None:
     """The follow-up waiting for an SMS answer from this number, latest first."""
-    q = (select(Deadline).join(Ticket, Ticket.id == Deadline.ticket_id)
-         # Repeated literally so both databases use the partial index ix_deadlines_sms_survey.
-         .where(text(SMS_SURVEY_SQL), Ticket.callback_phone == phone, Ticket.status == RESOLVED)
-         .order_by(Deadline.next_action_at.desc()).limit(1))
-    return session.scalars(q).first()
+    return session.scalars(_pending(Deadline, phone)).first()
+
+
+def pending_sms_survey_id(phone) -> ScalarSelect:
+    """The same follow-up's id as a subquery (phone: a number or a bind parameter), for a caller that asks it with
+    a statement it makes anyway."""
+    return _pending(Deadline.id, phone).scalar_subquery()
 
 
 def answer_from_sms(session: Session, *, phone: str, body: str, now: datetime,
-                    config: Config | None = None) -> str | None:
+                    config: Config | None = None, pending_id=LOOK_UP) -> str | None:
     """If this number owes an answer to a follow-up survey, record it and return the reply; else None.
 
     The SMS channel calls this before the dialogue. A long message that is no answer is left to the
-    dialogue (it may be a new complaint); a short one gets the question again.
+    dialogue (it may be a new complaint); a short one gets the question again. `pending_id` is what
+    pending_sms_survey_id answered (None: nothing pending), when the caller asked already.
     """
-    deadline = pending_sms_survey(session, phone)
+    if pending_id is LOOK_UP:
+        deadline = pending_sms_survey(session, phone)
+    else:
+        deadline = session.get(Deadline, pending_id) if pending_id is not None else None
     if deadline is None:
         return None
     ticket = deadline.ticket

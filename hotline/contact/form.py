@@ -9,6 +9,7 @@ import dataclasses
 import secrets
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -33,7 +34,7 @@ class FormDialogue:
     def __init__(self, core: Core, classifier: Classifier | None = None):
         self.core = core
         self.classifier = classifier or core.taxonomy
-        self._unit_names: dict[tuple, str | None] = {}
+        self._unit_names: dict[str, dict[str, tuple[str, str]]] = {}
 
     def prepare(self, conversation: Conversation, text: str, *, phone: str | None) -> BotRequest | None:
         """Nothing to ask elsewhere: the form answers in the caller's transaction."""
@@ -206,17 +207,20 @@ class FormDialogue:
         return tracking_url(self.core.config.app.public_base_url, ticket)
 
     def _unit_name(self, session: Session, unit_type: str, code: str | None, lang: str) -> str | None:
-        """A unit's name, read once per process: reference data changes only with init-db and a restart."""
-        key = (unit_type, code, lang)
-        if key not in self._unit_names and code:
-            if unit_type == "township":
-                t = session.get(Township, code)
-                name = t.name if t else None
+        """A unit's name, all of them read once per process: reference data changes only with init-db and a restart."""
+        if not code:
+            return None
+        kind = "township" if unit_type == "township" else "department"
+        names = self._unit_names.get(kind)
+        if names is None:
+            # One statement for the whole table at the first filing, none after: a few hundred short rows.
+            if kind == "township":
+                rows = session.execute(select(Township.code, Township.name, Township.name))
             else:
-                d = session.get(Department, code)
-                name = (d.name_en if lang == "en" else d.name_zh) if d else None
-            self._unit_names[key] = name
-        return self._unit_names.get(key)
+                rows = session.execute(select(Department.code, Department.name_zh, Department.name_en))
+            names = self._unit_names[kind] = {c: (zh, en) for c, zh, en in rows}
+        zh_en = names.get(code)
+        return None if zh_en is None else (zh_en[1] if lang == "en" else zh_en[0])
 
 
 MAX_CHOICES = 4

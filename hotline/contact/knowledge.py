@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hotline.core import Core
 from hotline.rules import prompts
-from hotline.rules.knowledge import KnowledgeAnswer
+from hotline.rules.knowledge import KnowledgeAnswer, KnowledgeEntry
 
 ANSWERED, AGENT = "answered", "agent"
 
@@ -34,16 +34,38 @@ def _say(lang: str, key: str) -> str:
     return prompts.say(lang, f"knowledge.{key}")
 
 
-def answer(core: Core, text: str, lang: str) -> KnowledgeAnswer | None:
+def answer(core: Core, text: str, lang: str, *, foreseen: Foreseen | None = None) -> KnowledgeAnswer | None:
     """The knowledge base's answer to a citizen's message, or None (an agent answers).
 
     Emergencies stay rule-first: a message with an emergency keyword is never answered from the base,
-    whatever it matches (闻到燃气味 is a 2-hour ticket, not the gas-safety entry).
+    whatever it matches (闻到燃气味 is a 2-hour ticket, not the gas-safety entry). `foreseen`: the same
+    words weighed before the unit of work began.
     """
     text = (text or "").strip()
-    if not text or core.taxonomy.classify(text).group == "emergency":
+    if foreseen is None or foreseen.text != text:
+        foreseen = foresee(core, text)
+    if foreseen.emergency or foreseen.entry is None:
         return None
-    return core.knowledge.answer(text, lang)
+    return core.knowledge.answer_with(foreseen.entry, foreseen.score, lang)
+
+
+@dataclass(frozen=True)
+class Foreseen:
+    """What the knowledge base makes of some words, worked out once (outside any transaction)."""
+
+    text: str
+    emergency: bool
+    entry: KnowledgeEntry | None
+    score: float
+
+
+def foresee(core: Core, text: str) -> Foreseen:
+    """The base's best entry for the words, unless they name an emergency."""
+    text = (text or "").strip()
+    if not text or core.taxonomy.classify(text).group == "emergency":
+        return Foreseen(text, True, None, 0.0)
+    entry, score = core.knowledge.relevance(text)
+    return Foreseen(text, False, entry, score)
 
 
 def voice_reply(found: KnowledgeAnswer) -> str:

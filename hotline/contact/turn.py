@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -28,8 +28,8 @@ from hotline.rules import prompts
 from hotline.rules.askback import choose
 from hotline.rules.deadlines import local
 from hotline.rules.routing import Place
-from hotline.store.citizens import find_or_create_citizen, normalize_phone
-from hotline.store.conversations import find_or_create_conversation, latest_open_conversation, record_message
+from hotline.store.citizens import CitizenLookup, normalize_phone
+from hotline.store.conversations import find_or_create_conversation, open_thread_of, record_message, record_replies
 from hotline.store.models import OPEN_STATUSES, Citizen, Conversation, Message, Ticket
 from hotline.work import consult
 from hotline.work.lifecycle import get_ticket, record_event
@@ -143,10 +143,12 @@ class _Context:
     inbound: Inbound
     now: datetime
     conv: Conversation
-    msg: Message
+    msg_id: int  # the citizen's message, stored
     citizen: Citizen | None
     phone: str | None
     lang: str
+    survey_id: object = followups.LOOK_UP  # the 回访 waiting for this sender's answer, when asked already
+    foreseen: knowledge.Foreseen | None = None  # the words weighed before the unit of work
 
 
 class Contact:
@@ -155,14 +157,25 @@ class Contact:
     def __init__(self, core: Core, dialogue: Dialogue):
         self.core = core
         self.dialogue = dialogue
+        self._lookups: dict[Channel, CitizenLookup] = {}
 
     # -- the turn -------------------------------------------------------------------------------------
 
-    def take_turn(self, session: Session, inbound: Inbound, *, now: datetime) -> Outcome | PendingTurn:
+    def foresee(self, inbound: Inbound) -> knowledge.Foreseen | None:
+        """The work on the words alone, done before the unit of work begins (a shorter write transaction):
+        the classification (remembered by the classifier) and the knowledge base's best entry."""
+        if not inbound.text or inbound.position:
+            return None
+        (self.core.classifier or self.core.taxonomy).classify(inbound.text)
+        return knowledge.foresee(self.core, inbound.text)
+
+    def take_turn(self, session: Session, inbound: Inbound, *, now: datetime,
+                  foreseen: knowledge.Foreseen | None = None) -> Outcome | PendingTurn:
         """Store the message and answer it, or say which dialogue must be asked first (PendingTurn)."""
         ctx = self._receive(session, inbound, now=now)
         if isinstance(ctx, Outcome):
             return ctx
+        ctx.foreseen = foreseen
         answer = self._before_dialogue(ctx)
         if answer is not None:
             return self._finish(ctx, answer)
@@ -170,10 +183,10 @@ class Contact:
         if bot is not None:
             # Until its answer is recorded, a retry of this message is answered anew, not from a history with
             # nothing in it (a host killed while the bot thought; nginx replays the message on another).
-            ctx.conv.state = {**(ctx.conv.state or {}), "answering": ctx.msg.id}
+            ctx.conv.state = {**(ctx.conv.state or {}), "answering": ctx.msg_id}
             flag_modified(ctx.conv, "state")
             return PendingTurn(channel=inbound.channel, sender=inbound.sender, conversation_id=ctx.conv.id,
-                               message_id=ctx.msg.id, text=ctx.inbound.text, phone=ctx.phone, lang=ctx.lang,
+                               message_id=ctx.msg_id, text=ctx.inbound.text, phone=ctx.phone, lang=ctx.lang,
                                message_key=inbound.message_key, bot=bot)
         return self._finish(ctx, self._dialogue(ctx, None))
 
@@ -181,10 +194,9 @@ class Contact:
                     now: datetime) -> Outcome:
         """Apply the other dialogue's answer (None: it did not answer, the form carries on)."""
         conv = session.get(Conversation, pending.conversation_id)
-        msg = session.get(Message, pending.message_id)
         inbound = Inbound(channel=pending.channel, sender=pending.sender, text=pending.text,
                           message_key=pending.message_key)
-        ctx = _Context(session, inbound, now, conv, msg, conv.citizen, pending.phone, pending.lang)
+        ctx = _Context(session, inbound, now, conv, pending.message_id, conv.citizen, pending.phone, pending.lang)
         return self._finish(ctx, self._dialogue(ctx, bot_messages))
 
     # -- steps ----------------------------------------------------------------------------------------
@@ -195,13 +207,16 @@ class Contact:
         if inbound.position:
             inbound = self._placed_by_position(inbound)
         phone = self._phone(inbound.sender) if channel.by_phone else None
-        citizen = find_or_create_citizen(session, now=now, phone=phone) if phone else None
+        citizen, conv, survey_id = None, None, followups.LOOK_UP
+        if phone:
+            # What the turn must know of the sender rides on the citizen upsert: one round trip, not three.
+            since = now - timedelta(hours=channel.thread_hours or 0)
+            citizen, known = self._lookup(channel).run(session, now=now, phone=phone, since=since)
+            survey_id = known.get("survey", followups.LOOK_UP)
+            if known.get("thread") is not None:
+                conv = session.get(Conversation, known["thread"])
         lang = inbound.lang or detect_lang(inbound.text, (citizen.lang if citizen else None)
                                            or config.app.default_lang)
-        conv = None
-        if channel.thread_hours and citizen is not None:
-            since = now - timedelta(hours=channel.thread_hours)
-            conv = latest_open_conversation(session, channel=channel.name, citizen=citizen, since=since)
         if conv is None:
             # A sender the phone library rejects still has a thread of its own: nothing said is lost.
             key = None if citizen is not None else (
@@ -214,16 +229,28 @@ class Contact:
         key = inbound.message_key
         if key and not channel.by_phone:
             key = f"{conv.id}:{key}"  # a client's message ids are unique only inside its own conversation
-        msg, created = record_message(session, conv, direction="in", body=inbound.text, now=now, sender="citizen",
-                                      external_id=key, media=list(inbound.media))
-        if not created and (conv.state or {}).get("answering") != msg.id:
-            return self._repeated(session, conv, msg, poll=channel.live_agent)
+        msg_id, created = record_message(session, conv, direction="in", body=inbound.text, now=now,
+                                         sender="citizen", external_id=key, media=list(inbound.media))
+        if not created and (conv.state or {}).get("answering") != msg_id:
+            return self._repeated(session, conv, msg_id, poll=channel.live_agent)
         # (A retry of the message still being answered asks the dialogue again: the first try's host may be
         # gone. If it is not, the bot hears the message twice, and files at most once under its filing key.)
         if phone is None and channel.by_phone:
             log.warning("%s from a sender that is not a valid number (%s) stored in conversation %s",
                         channel.name, mask_phone(inbound.sender), conv.id)
-        return _Context(session, inbound, now, conv, msg, citizen, phone, lang)
+        return _Context(session, inbound, now, conv, msg_id, citizen, phone, lang, survey_id)
+
+    def _lookup(self, channel: Channel) -> CitizenLookup:
+        """The sender's upsert with the channel's questions (its open thread, a 回访 waiting), built once."""
+        lookup = self._lookups.get(channel)
+        if lookup is None:
+            phone, also = bindparam("phone"), {}
+            if channel.thread_hours:
+                also["thread"] = open_thread_of(channel=channel.name, phone=phone, since=bindparam("since"))
+            if channel.surveys:
+                also["survey"] = followups.pending_sms_survey_id(phone)
+            lookup = self._lookups[channel] = CitizenLookup(also)
+        return lookup
 
     def _before_dialogue(self, ctx: _Context) -> DialogueResult | None:
         """Everything that is answered without the dialogue; None when the dialogue must answer."""
@@ -247,7 +274,7 @@ class Contact:
             return _say(prompts.sms(ctx.lang, "help"))  # a photo alone: say how to report
         if channel.surveys and ctx.phone:
             answer = followups.answer_from_sms(ctx.session, phone=ctx.phone, body=text, now=ctx.now,
-                                               config=self.core.config)
+                                               config=self.core.config, pending_id=ctx.survey_id)
             if answer:
                 return _say(answer)
         if not channel.by_phone:
@@ -284,7 +311,7 @@ class Contact:
     def _finish(self, ctx: _Context, result: DialogueResult) -> Outcome:
         """Media with the ticket, replies recorded (the retry key is the citizen's message), the outcome."""
         conv = ctx.conv
-        if (conv.state or {}).get("answering") == ctx.msg.id:
+        if (conv.state or {}).get("answering") == ctx.msg_id:
             conv.state = {k: v for k, v in conv.state.items() if k != "answering"}  # answered: retries repeat it
             flag_modified(conv, "state")
         if ctx.inbound.media:
@@ -303,10 +330,8 @@ class Contact:
         # Opted out: read and filed, nothing sent until START. No sender at all: nobody to answer.
         silent = bool(opted_out or (channel.by_phone and not ctx.inbound.sender and not ctx.phone))
         said = [Said(r.text, tuple(r.buttons), r.custom) for r in result.replies]
-        for i, r in enumerate([] if silent else said):
-            if r.text:
-                record_message(ctx.session, conv, direction="out", body=r.text, now=ctx.now, sender="bot",
-                               external_id=f"re:{ctx.msg.id}:{i}")
+        record_replies(ctx.session, conv, [(f"re:{ctx.msg_id}:{i}", r.text)
+                                           for i, r in enumerate([] if silent else said) if r.text], now=ctx.now)
         return self._outcome(ctx.session, conv, said, handoff=result.handoff and conv.status == "handed_off",
                              with_agent=result.handoff and not result.replies, silent=silent,
                              ticket=result.ticket, poll=ctx.inbound.channel.live_agent)
@@ -421,14 +446,14 @@ class Contact:
         state = ctx.conv.state or {}
         if state.get("step") or state.get("rasa_form"):
             return None  # in the middle of a report: the dialogue goes on
-        found = knowledge.answer(self.core, ctx.inbound.text, ctx.lang)
+        found = knowledge.answer(self.core, ctx.inbound.text, ctx.lang, foreseen=ctx.foreseen)
         if found is None:
             return None
         channel = ctx.inbound.channel
         ticket = consult.record_answered_consult(
             ctx.session, question=ctx.inbound.text, answer=found, channel=ctx.conv.channel, now=ctx.now,
             core=self.core, phone=ctx.phone, chat_id=None if channel.by_phone else ctx.conv.external_id,
-            conversation_id=ctx.conv.id, external_id=f"kb:{ctx.msg.id}")
+            conversation_id=ctx.conv.id, external_id=f"kb:{ctx.msg_id}")
         ctx.conv.state = {**state, "consult_ticket": ticket.id}
         flag_modified(ctx.conv, "state")
         if channel.opt_out:  # a text message: the short answer and the digits to reply with
@@ -508,10 +533,10 @@ class Contact:
         except InvalidInput:
             return None
 
-    def _repeated(self, session: Session, conv: Conversation, msg: Message, *, poll: bool) -> Outcome:
+    def _repeated(self, session: Session, conv: Conversation, msg_id: int, *, poll: bool) -> Outcome:
         """A retried message: the replies it got the first time, nothing done twice."""
         rows = session.scalars(select(Message).where(Message.channel == conv.channel,
-                                                     Message.external_id.like(f"re:{msg.id}:%"))
+                                                     Message.external_id.like(f"re:{msg_id}:%"))
                                .order_by(Message.id)).all()
         return self._outcome(session, conv, [Said(m.body) for m in rows], repeated=True, poll=poll)
 

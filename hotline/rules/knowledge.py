@@ -278,6 +278,10 @@ class KnowledgeBase:
     def answer(self, question: str, lang: str) -> KnowledgeAnswer | None:
         """The answer to a citizen's question in their language, or None: below the threshold an agent answers."""
         entry, score = self.relevance(question)
+        return self.answer_with(entry, score, lang)
+
+    def answer_with(self, entry: KnowledgeEntry | None, score: float, lang: str) -> KnowledgeAnswer | None:
+        """The answer relevance() found (entry, score), in the citizen's language; None below the threshold."""
         if entry is None or score < self.threshold:
             return None
         if not (entry.reviewed or self.serve_unreviewed):

@@ -1,9 +1,11 @@
 """Short, speakable reference numbers: 2-digit year, day of year, daily sequence (YYDDDNNNNN)."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,14 +22,18 @@ def format_reference(local_day, sequence: int) -> str:
 def next_reference(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> str:
     """Take the next number of the local day, atomically, inside the caller's transaction."""
     day = now.astimezone(ZoneInfo(tz)).date()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Upsert-and-increment is one statement, so concurrent intakes never share a number.
-    stmt = insert(ReferenceCounter).values(day=day, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[ReferenceCounter.day],
-                                      set_={"last": ReferenceCounter.last + 1}).returning(ReferenceCounter.last)
-    sequence = session.execute(stmt).scalar_one()
+    sequence = session.connection().execute(_take(session.get_bind().dialect.name), {"day": day}).scalar_one()
     return format_reference(day, sequence)
+
+
+@functools.cache
+def _take(dialect: str):
+    """The upsert-and-increment, built once per dialect (every filing runs it)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(ReferenceCounter).values(day=bindparam("day"), last=1)
+    return stmt.on_conflict_do_update(index_elements=[ReferenceCounter.day],
+                                      set_={"last": ReferenceCounter.last + 1}).returning(ReferenceCounter.last)
 
 
 def speakable(reference: str) -> str:

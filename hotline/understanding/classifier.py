@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 QUESTION = re.compile(r"(请问|咨询|想了解|想问一下|问一下|怎么办理|如何办理|需要什么材料|[？?]\s*$|^(how|what|when|where|can|could|"
                       r"is|are|do|does|which|who)\b)", re.IGNORECASE)
 UNSURE_KIND = 0.5
+# The last texts whose classification a classifier remembers: a turn classifies the same words twice within
+# microseconds (the dialogue, then intake); a few dozen cover every thread of a process, and nothing older.
+MEMO_SIZE = 64
 
 
 class Classifier:
@@ -39,6 +42,8 @@ class Classifier:
         self._next_check = float("-inf")
         self._lock = threading.Lock()
         self.problem: str | None = None  # why there is no model, for the console
+        self._memo: dict[str, Classification] = {}
+        self._memo_model: NluModel | None = None
 
     @classmethod
     def with_model(cls, taxonomy: Taxonomy, model: NluModel | None) -> "Classifier":
@@ -95,6 +100,16 @@ class Classifier:
         if not text.strip():
             return self.taxonomy.classify(text)
         model = self.model
+        # A turn classifies the same words more than once (the dialogue, then intake): the same model's answer
+        # to the same text is remembered for a moment (MEMO_SIZE).
+        if self._memo_model is not model or len(self._memo) >= MEMO_SIZE:
+            self._memo, self._memo_model = {}, model
+        cls = self._memo.get(text)
+        if cls is None:
+            cls = self._memo[text] = self._classify(text, model)
+        return cls
+
+    def _classify(self, text: str, model: NluModel | None) -> Classification:
         # Danger first: an emergency keyword is never out-voted by a model.
         if any(self.taxonomy.codes[c].group == "emergency" for c in self.taxonomy.keyword_scores(text)):
             cls = self.taxonomy.classify(text)

@@ -15,6 +15,7 @@ from hotline.rules import deadlines, routing
 from hotline.store import references
 from hotline.work import similar
 from hotline.store.citizens import find_or_create_citizen, normalize_phone
+from hotline.store.rows import insert_row
 from hotline.store.unique import insert_or_get
 from hotline.core import Core
 from hotline.errors import IdempotencyConflict, InvalidInput, UnknownServiceCode
@@ -201,6 +202,9 @@ def same_origin(existing: Ticket, req: IntakeRequest, phone: str | None) -> Tick
     return existing
 
 
+_CLOCKS, _EVENTS = insert(Deadline), insert(TicketEvent)
+
+
 def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang, phone, callback, code, kind,
             confidence, classified_by, location, assignment, triage_reason) -> Ticket:
     citizen = req.citizen if req.citizen is not None and (req.citizen.phone or None) == phone else (
@@ -208,7 +212,12 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
     clocks = deadlines.clocks_for(now, code.time_limit_class, core.config.time_limits)
     feedback_due = next(c.due_at for c in clocks if c.clock == "feedback")
     dispatched = triage_reason is None and not req.answered_by_hotline
-    ticket = Ticket(
+    match = None if req.answered_by_hotline else similar.find_master(
+        session, service_code=code.code, township_code=location.township_code, text=text, now=now,
+        config=core.config.similar)
+    if citizen is not None and citizen.id is None:
+        session.flush()
+    ticket = insert_row(session, Ticket, dict(
         reference=references.next_reference(session, now, core.config.app.timezone),
         status=DISPATCHED if dispatched else NEW, kind=kind, group=code.group, service_code=code.code,
         time_limit_class=code.time_limit_class, classified_by=classified_by, confidence=confidence,
@@ -216,24 +225,20 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
         external_id=req.external_id, lang=lang, text=text, location_text=(req.location or "").strip(),
         district_code=location.district_code, township_code=location.township_code,
         unit_type=assignment.unit_type, unit_code=assignment.unit_code,
-        department_code=assignment.department_code, citizen=citizen, conversation_id=req.conversation_id,
-        callback_phone=callback, recording_url=req.recording_url, media=list(req.media),
-        lat=req.lat, long=req.long, details=dict(req.details), reporter_name=req.reporter_name,
-        reporter_email=req.reporter_email, answered_by_hotline=req.answered_by_hotline,
-        opened_at=now, due_at=feedback_due, updated_at=now)
-    match = None if req.answered_by_hotline else similar.find_master(
-        session, service_code=code.code, township_code=location.township_code, text=text, now=now,
-        config=core.config.similar)
-    if match is not None:
-        ticket.master_id, ticket.similarity = match.master_id, match.similarity
-    session.add(ticket)
-    session.flush()  # the ticket's id, for its clocks and events
-    # Clocks and events in one statement each (executemany), not a row at a time.
-    session.execute(insert(Deadline), [
+        department_code=assignment.department_code, citizen_id=citizen.id if citizen else None,
+        conversation_id=req.conversation_id, callback_phone=callback, recording_url=req.recording_url,
+        media=list(req.media), lat=req.lat, long=req.long, details=dict(req.details),
+        reporter_name=req.reporter_name, reporter_email=req.reporter_email,
+        answered_by_hotline=req.answered_by_hotline, master_id=match.master_id if match else None,
+        similarity=match.similarity if match else None, opened_at=now, due_at=feedback_due, updated_at=now),
+        citizen=citizen)  # one Core insert, handed back as loaded: the ticket's id for its clocks and events
+    # Clocks and events in one Core statement each (executemany), not a row at a time nor through the ORM.
+    conn = session.connection()
+    conn.execute(_CLOCKS, [
         # The scheduler looks at a clock first when it falls due; reminders before that are its business.
         dict(ticket_id=ticket.id, clock=c.clock, starts_at=c.starts_at, due_at=c.due_at,
              next_action_at=c.due_at if (dispatched or c.clock != "sign_for") else None)
-        for c in clocks], execution_options={"render_nulls": True})
+        for c in clocks])
     events = [dict(action="open", actor=req.actor, to_status=NEW,
                    data={"channel": req.channel, "service_code": code.code, "classified_by": classified_by,
                          "confidence": confidence, "location": location.matched,
@@ -245,7 +250,7 @@ def _insert(session: Session, req: IntakeRequest, core: Core, *, now, text, lang
     if match is not None:
         events.append(dict(action="link_similar", actor="system",
                            data={"master_id": match.master_id, "similarity": match.similarity}))
-    session.execute(insert(TicketEvent), [
+    conn.execute(_EVENTS, [
         {"from_status": None, "to_status": None, "note": "", **e, "ticket_id": ticket.id, "at": now}
-        for e in events], execution_options={"render_nulls": True})  # same columns in every row: one batch
+        for e in events])  # same columns in every row: one batch
     return ticket

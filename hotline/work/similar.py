@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.config import SimilarConfig
@@ -37,19 +37,23 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+_CANDIDATES = (select(Ticket.id, Ticket.text)
+               .where(Ticket.service_code == bindparam("service_code"),
+                      Ticket.township_code == bindparam("township_code"), Ticket.opened_at >= bindparam("since"),
+                      Ticket.master_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+               .order_by(Ticket.opened_at.desc())
+               .limit(bindparam("limit", type_=Integer)))
+
+
 def find_master(session: Session, *, service_code: str, township_code: str | None, text: str,
                 now: datetime, config: SimilarConfig) -> Match | None:
     """The most similar open master ticket within the window, if any is similar enough."""
     if township_code is None:
         return None  # without a township, "the same place" cannot be told
     since = now - timedelta(days=config.window_days)
-    rows = session.execute(
-        select(Ticket.id, Ticket.text)
-        .where(Ticket.service_code == service_code, Ticket.township_code == township_code,
-               Ticket.opened_at >= since, Ticket.master_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.opened_at.desc())
-        .limit(config.max_candidates)
-    ).all()
+    # Every filing asks this: built once, run on the connection (no ORM objects, just ids and texts).
+    rows = session.connection().execute(_CANDIDATES, {"service_code": service_code, "township_code": township_code,
+                                                      "since": since, "limit": config.max_candidates}).all()
     if not rows:
         return None
     mine = shingles(text)

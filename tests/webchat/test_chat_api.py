@@ -47,10 +47,8 @@ def test_a_handed_off_chat_sends_the_citizen_to_the_agent_and_the_agents_replies
     assert waiting["replies"] == [] and waiting["status"] == "handed_off"
     with db.session() as s:
         conv = s.scalars(select(Conversation)).one()
-        mine = record_message(s, conv, direction="out", body="您好，我是客服", now=utcnow(), sender="agent")[0]
+        mine_id = record_message(s, conv, direction="out", body="您好，我是客服", now=utcnow(), sender="agent")[0]
         record_message(s, conv, direction="out", body="bot text is not polled", now=utcnow(), sender="bot")
-        s.flush()
-        mine_id = mine.id
     polled = client.get(f"/chat/api/messages?conversation_id={cid}&after=0").get_json()
     assert [m["text"] for m in polled["messages"]] == ["您好，我是客服"] and polled["last_message_id"] == mine_id
     assert client.get(f"/chat/api/messages?conversation_id={cid}&after={mine_id}").get_json()["messages"] == []
