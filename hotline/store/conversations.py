@@ -61,7 +61,7 @@ def record_message(session: Session, conversation: Conversation, *, direction: s
 
 def record_replies(session: Session, conversation: Conversation, replies: list[tuple[str, str]], *, now: datetime,
                    sender: str = "bot") -> None:
-    """Store the replies to one message, (external id, body) each, in one statement; their keys are new by make."""
+    """Store the replies to one message, (external id, body) each, in one statement; a key already stored stays."""
     if replies:
         session.connection().execute(_statements(session.get_bind().dialect.name).batch, [
             dict(conversation_id=conversation.id, channel=conversation.channel, direction="out", sender=sender,
@@ -86,4 +86,6 @@ def _statements(dialect: str) -> _Statements:
         .returning(Message.id),
         keyed=select(Message.id).where(Message.channel == bindparam("channel"),
                                        Message.external_id == bindparam("external_id")),
-        batch=insert(Message))
+        # A reply's key is new unless a retry of its message was answered twice (the first try's host seemed gone
+        # but was only slow): the first answer stored stays, the second is not an error.
+        batch=dml(Message).on_conflict_do_nothing(index_elements=[Message.channel, Message.external_id]))

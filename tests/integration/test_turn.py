@@ -341,3 +341,29 @@ def test_a_message_whose_host_died_waiting_for_the_bot_is_answered_when_it_is_re
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Message).where(Message.direction == "in")) == 1
         assert "answering" not in s.scalars(select(Conversation)).one().state
+
+
+def test_a_retry_that_arrives_while_the_first_try_still_waits_for_the_bot_is_answered_and_both_finish(db):
+    import dataclasses
+
+    from hotline.contact.form import FormDialogue
+    from hotline.contact.rasa import RasaDialogue
+
+    class SlowFirstAnswer(ScriptedBot):
+        """The widget gives up waiting and sends the message again while the bot still thinks about the first."""
+
+        def post(self, path, body):
+            answer = super().post(path, body)
+            if len(self.heard) == 1:
+                self.retry = chat("路灯坏了好几天了", key="m1")
+            return answer
+
+    bot = SlowFirstAnswer()
+    svc = dataclasses.replace(db, dialogue=RasaDialogue(db.core, bot, FormDialogue(db.core)))
+    chat = Texter(svc, CHAT, sender="chat-slow-bot")
+    first = chat("路灯坏了好几天了", key="m1")
+    assert text_of(bot.retry) == "请问在哪里？" and text_of(first) == "请问在哪里？" and len(bot.heard) == 2
+    with db.session() as s:
+        replies = s.scalars(select(Message.body).where(Message.direction == "out")).all()
+        assert replies == ["请问在哪里？"]  # the answer is stored once, whichever try recorded it first
+        assert "answering" not in s.scalars(select(Conversation)).one().state
