@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 log = logging.getLogger("hotline.web")
 
-# Threads per worker that run the Flask app on complete requests (the database pool is sized above this).
-APP_THREADS = 8
+# Threads per worker that run the Flask app on complete requests (the database pool is sized above this);
+# HOTLINE_WEB_THREADS overrides it for one deployment.
+APP_THREADS = int(os.environ.get("HOTLINE_WEB_THREADS") or 8)
 # A body larger than this is refused with 413 while it arrives (the app's own limit is 2 MB).
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # The whole body must arrive within this many seconds (Twilio gives up after 15 s; a trickle is cut off).

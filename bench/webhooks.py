@@ -224,7 +224,15 @@ def run(backend: str, seconds: int) -> dict:
             tickets = s.scalar(select(func.count()).select_from(Ticket))
         serial = serial_rate(url)
     return {"backend": backend, "ceiling": ceiling, "floor": floor, "sms": sms, "tickets": tickets,
-            "serial": serial, "log": str(tmp / "gunicorn.log")}
+            "serial": serial, "log": str(tmp / "gunicorn.log"), "server": server_shape()}
+
+
+def server_shape() -> str:
+    """Workers x threads of the web process as the Procfile (and HOTLINE_WEB_THREADS) make it."""
+    from webserver import APP_THREADS
+    argv = shlex.split(procfile_web())
+    workers = argv[argv.index("--workers") + 1] if "--workers" in argv else "1"
+    return f"{workers} workers x {APP_THREADS} threads"
 
 
 def floor_conversation(svc) -> int:
@@ -265,7 +273,8 @@ def serial_rate(database_url: str, n: int = 300) -> float:
 def report(r: dict) -> bool:
     c, f, s = r["ceiling"], r["floor"], r["sms"]
     ratio = s["rps"] / c["rps"] if c["rps"] else 0.0
-    print(f"\n== bench.webhooks on {r['backend']} (the Procfile's gunicorn; wrk, {CONNECTIONS} connections) ==")
+    print(f"\n== bench.webhooks on {r['backend']} (the Procfile's gunicorn, {r['server']}; wrk, {CONNECTIONS} "
+          f"connections; load average {os.getloadavg()[0]:.1f}) ==")
     print(f"{'endpoint':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, x in (("constant TwiML (ceiling)", c), ("bare signed insert (floor)", f),
                     ("signed SMS opening a ticket", s)):

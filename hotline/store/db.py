@@ -1,7 +1,10 @@
 """Engine, session factory and session_scope(): the only place transactions begin and commit."""
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import weakref
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +21,6 @@ from hotline.config import PROJECT_ROOT
 # Execution option marking a connection that will only read.
 READ_ONLY = "hotline_read_only"
 SQLITE_BUSY_TIMEOUT_S = 30
-_HOLDS_WRITERS = "hotline_holds_writers"
 
 
 class Base(DeclarativeBase):
@@ -77,8 +79,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
             cur.close()
 
         # SQLite's busy handler polls with growing sleeps, so under load some writers starve for seconds;
-        # threads of one process queue on this lock first, in turn, and only processes compete in SQLite.
+        # threads of one process queue on this lock first, in turn, then processes on a file lock (the kernel
+        # wakes a blocked flock as soon as it is free), so SQLite's own lock is found free.
         writers = threading.RLock()
+        queue = _WriterQueue(make_url(url).database)
+
+        holders: set[int] = set()  # the DBAPI connections (by id) whose transaction holds both locks
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
@@ -89,19 +95,37 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
                 return
             if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_S):
                 raise TimeoutError("no turn to write to the database within the busy timeout")
-            conn.info[_HOLDS_WRITERS] = True
+            dbapi_conn = conn.connection.dbapi_connection
+            holders.add(id(dbapi_conn))
             try:
+                queue.enter()
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                _end_write(conn)
+                _end_write(dbapi_conn)
                 raise
 
-        def _end_write(conn):
-            if conn.info.pop(_HOLDS_WRITERS, False):
+        def _end_write(dbapi_conn) -> None:
+            key = id(getattr(dbapi_conn, "dbapi_connection", dbapi_conn))  # the pool's proxy or the connection
+            if key in holders:
+                holders.discard(key)
+                queue.leave()
                 writers.release()
 
-        event.listen(engine, "commit", _end_write)
-        event.listen(engine, "rollback", _end_write)
+        # The turn is handed on once SQLite has committed or rolled back, not before (SQLAlchemy's commit and
+        # rollback events come before the DBAPI call): the next writer's BEGIN IMMEDIATE then finds the lock
+        # free instead of falling into SQLite's sleeping busy handler.
+        dialect = engine.dialect
+        for name in ("do_commit", "do_rollback"):
+            def finished(dbapi_conn, _end=getattr(dialect, name)):
+                try:
+                    _end(dbapi_conn)
+                finally:
+                    _end_write(dbapi_conn)
+            setattr(dialect, name, finished)
+
+        @event.listens_for(engine, "invalidate")
+        def _lost(dbapi_conn, _record, _exc):
+            _end_write(dbapi_conn)
 
         # pysqlite's own transaction handling must be off for the BEGIN above to be ours.
         @event.listens_for(engine, "connect")
@@ -109,8 +133,56 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
             dbapi_conn.isolation_level = None
 
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         hide_parameters=True)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                           hide_parameters=True)
+    # The day's reference counter is taken on connections of its own (see side_engine); they go with this one.
+    # Each statement there takes well under a millisecond: two connections kept, more opened for a burst.
+    side = create_engine(url, pool_size=2, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True,
+                         isolation_level="AUTOCOMMIT", connect_args={"options": "-c synchronous_commit=off"})
+    _SIDE_ENGINES[engine] = side
+    event.listen(engine, "engine_disposed", lambda _conn: side.dispose())
+    return engine
+
+
+# PostgreSQL only: the main engine's twin for one-statement transactions outside any unit of work.
+_SIDE_ENGINES: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+
+
+def side_engine(engine: Engine) -> Engine | None:
+    """Autocommit connections beside engine's, for a counter no unit of work should hold locked (PostgreSQL).
+
+    Their commits do not wait for the WAL flush (synchronous_commit=off): whatever a committed unit of work
+    took from them is flushed with that unit's own commit, which comes later in the same WAL.
+    """
+    return _SIDE_ENGINES.get(engine) if isinstance(engine, Engine) else None  # a bound Connection has none
+
+
+class _WriterQueue:
+    """The processes' turn to write one SQLite file: a blocking flock on a file beside it (none in memory).
+
+    Taken by at most one thread of a process at a time (under the process's writer lock), so one open file per
+    process is enough; a forked child opens its own, since a lock on a shared open file would not exclude it.
+    """
+
+    def __init__(self, database: str | None):
+        self.path = None if not database or database == ":memory:" else database + "-writers"
+        self.fd, self.pid, self.depth = -1, 0, 0  # depth: the writer lock is re-entrant, and so is this
+
+    def enter(self) -> None:
+        if self.path is None:
+            return
+        if self.pid != os.getpid():
+            self.fd, self.pid, self.depth = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid(), 0
+        if self.depth == 0:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)  # sleeps in the kernel, without the GIL, until it is our turn
+        self.depth += 1
+
+    def leave(self) -> None:
+        if self.path is None or self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth == 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

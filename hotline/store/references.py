@@ -9,6 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline.store.db import side_engine
 from hotline.store.models import ReferenceCounter
 
 SEQUENCE_DIGITS = 5  # 99,999 tickets a local day before the number grows an eleventh digit
@@ -20,10 +21,22 @@ def format_reference(local_day, sequence: int) -> str:
 
 
 def next_reference(session: Session, now: datetime, tz: str = "Asia/Shanghai") -> str:
-    """Take the next number of the local day, atomically, inside the caller's transaction."""
+    """Take the next number of the local day, atomically.
+
+    Upsert-and-increment is one statement, so concurrent intakes never share a number (and tickets.reference
+    is unique besides). On PostgreSQL it is a transaction of its own: inside the caller's, the day's row would
+    stay locked until that commit and every intake would queue behind the one before. A unit of work that
+    rolls back then leaves its number unused, a gap; references are unique and increasing, not gapless.
+    On SQLite the caller's transaction already holds the one write lock, so the number is taken inside it.
+    """
     day = now.astimezone(ZoneInfo(tz)).date()
-    # Upsert-and-increment is one statement, so concurrent intakes never share a number.
-    sequence = session.connection().execute(_take(session.get_bind().dialect.name), {"day": day}).scalar_one()
+    bind = session.get_bind()
+    side = side_engine(bind)
+    if side is None:
+        sequence = session.connection().execute(_take(bind.dialect.name), {"day": day}).scalar_one()
+    else:
+        with side.connect() as conn:  # autocommit: the row is locked for this one statement only
+            sequence = conn.execute(_take(side.dialect.name), {"day": day}).scalar_one()
     return format_reference(day, sequence)
 
 
