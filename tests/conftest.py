@@ -16,6 +16,18 @@ from ivr.webhooks import twilio_webhooks
 from tests.helpers import API_TOKEN, PUBLIC, make_config, serve
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked backend("postgresql") is about that backend's behaviour: not collected for the other one."""
+    keep, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+        (dropped if marker and param and param not in marker.args else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 def pytest_sessionstart(session):
     """The pages' catalogues must be compiled (`make translations`), or every Chinese page test fails late."""
     from pathlib import Path

@@ -13,9 +13,8 @@ from tests.helpers import at
 NOW = at("2026-11-28 02:00")  # 28 Nov 2026, 10:00 in Beijing: day 332
 
 
+@pytest.mark.backend("postgresql")
 def test_an_open_unit_of_work_does_not_hold_the_reference_counter_on_postgresql(db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: the counter is taken under its write lock")
     with db.session() as first:
         assert next_reference(first, NOW) == "2633200001"
         taken = {}
@@ -32,9 +31,8 @@ def test_an_open_unit_of_work_does_not_hold_the_reference_counter_on_postgresql(
         assert taken.get("reference") == "2633200002"
 
 
+@pytest.mark.backend("postgresql")
 def test_a_rolled_back_filing_leaves_a_gap_not_a_reused_number_on_postgresql(db):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("on SQLite the counter rolls back with the unit of work")
     with pytest.raises(RuntimeError):
         with db.session() as s:
             next_reference(s, NOW)
@@ -44,9 +42,8 @@ def test_a_rolled_back_filing_leaves_a_gap_not_a_reused_number_on_postgresql(db)
         assert s.scalar(select(ReferenceCounter.last)) == 2
 
 
+@pytest.mark.backend("sqlite")
 def test_on_sqlite_the_rollback_takes_the_number_back(db):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL takes the number outside the unit of work")
     with pytest.raises(RuntimeError):
         with db.session() as s:
             next_reference(s, NOW)
@@ -69,10 +66,9 @@ def _other_process_can_write(path: str) -> bool:
         os.close(fd)
 
 
+@pytest.mark.backend("sqlite")
 @pytest.mark.parametrize("ending", ["commit", "rollback"])
 def test_sqlite_writers_queue_on_a_file_lock_held_exactly_for_the_write_transaction(db, ending):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has its own row locks")
     path = db.engine.url.database + "-writers"
     with db.read_session() as s:
         s.execute(text("SELECT 1"))  # a reader takes no turn
