@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -34,7 +35,8 @@ from deploy.sandbox import ACTIONS, RASA, SCHEDULERS, WEB, Sandbox, sandbox
 from tools.citizens import Citizens
 
 CONNECTIONS = 16
-API_TOKEN = "bench-cluster-api-token"
+# Production refuses short secrets: a run makes its own.
+API_TOKEN = f"bench-cluster-api-{secrets.token_hex(16)}"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The model's assumptions, each said where it is used (README "make cluster" repeats them).
 BUSY_HOUR_SHARE = 0.10  # of a day's contacts in its busiest hour (call centres see 8-12 %)
@@ -134,7 +136,7 @@ class Meter:
 
 def settings() -> dict:
     """Production settings; the public URL is elsewhere, as behind a real load balancer."""
-    return {"app": {"mode": "production", "secret_key": "bench-cluster-secret"},
+    return {"app": {"mode": "production", "secret_key": secrets.token_hex(32)},
             "api": {"token": API_TOKEN},
             "twilio": {"auth_token": TOKEN},
             "cluster": {"public_base_url": PUBLIC}}
