@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.webhooks import PUBLIC, TOKEN, WRK_SCRIPT, lua_table, sms_bodies
-from deploy.sandbox import ACTIONS, RASA, SCHEDULERS, WEB, Sandbox, sandbox
+from deploy.sandbox import ACTIONS, RASA, REDIS_URL, SCHEDULERS, WEB, Sandbox, sandbox
 from tools.citizens import Citizens
 
 CONNECTIONS = 16
@@ -136,10 +136,10 @@ class Meter:
 
 def settings() -> dict:
     """Production settings; the public URL is elsewhere, as behind a real load balancer."""
-    return {"app": {"mode": "production", "secret_key": secrets.token_hex(32)},
+    return {"app": {"mode": "production", "secret_key": secrets.token_hex(32), "public_base_url": PUBLIC},
             "api": {"token": API_TOKEN},
             "twilio": {"auth_token": TOKEN},
-            "cluster": {"public_base_url": PUBLIC}}
+            "ratelimit": {"storage_url": REDIS_URL}, "cluster": {"public_base_url": PUBLIC}}
 
 
 def run_wrk(tmp: Path, seconds: int) -> dict:
