@@ -16,7 +16,7 @@ from console import charts
 from console.labels import label
 from console.access import OVERSIGHT_ROLES, SCORE_ROLES, SUPERVISOR, TICKET_ROLES, roles_required
 from console import web
-from console.web import csrf, done, fail
+from console.web import done, fail
 from webapp import now, services
 from hotline.work import clusters
 from hotline.assessment import hotspots, kpis, whistle_figures
@@ -394,17 +394,7 @@ def report():
                            config=cfg.assessment)
 
 
-@bp.after_request
-def _headers(response):
-    # The console's own headers: no caching of citizens' data, no framing, the same CSP.
-    return web._no_store(response)
-
-
-@bp.before_request
-def _protect_forms():
-    # Same rule as the console: every state-changing request carries the CSRF token.
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+web.guard_like_console(bp)  # CSRF on every form, no caching of citizens' data, the console's headers
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from console import web
 from console.access import OVERSIGHT_ROLES, PROACTIVE_ROLES, TICKET_ROLES, is_district_bound, roles_required
-from console.web import csrf, done, fail
+from console.web import done, fail
 from hotline.assessment import hotspots, kpis
 from hotline.errors import HotlineError
 from hotline.store.models import Department, ServiceCode, Township
@@ -128,17 +128,7 @@ def open_case():
                   ref=reference, merged=merged, summoned=summoned), url_for("proactive.cases_page"))
 
 
-@bp.after_request
-def _headers(response):
-    # The console's own headers: no caching of citizens' data, no framing, the same CSP.
-    return web._no_store(response)
-
-
-@bp.before_request
-def _protect_forms():
-    # Same rule as the console: every state-changing request carries the CSRF token.
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+web.guard_like_console(bp)  # CSRF on every form, no caching of citizens' data, the console's headers
 
 
 def init_app(app: Flask) -> None:

@@ -91,6 +91,13 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def guard_like_console(blueprint) -> None:
+    """Another console blueprint (assessment, proactive cases) gets the console's form checks and headers."""
+    blueprint.before_request(_protect_forms)
+    blueprint.before_request(_refuse_unreadable_text)
+    blueprint.after_request(_no_store)
+
+
 @bp.after_request
 def _no_store(response):
     # Pages show citizens' data: keep them out of shared caches and the back-button cache after logout.
