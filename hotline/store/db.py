@@ -136,8 +136,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
                            hide_parameters=True)
     # The day's reference counter is taken on connections of its own (see side_engine); they go with this one.
-    # Each statement there takes well under a millisecond: two connections kept, more opened for a burst.
-    side = create_engine(url, pool_size=2, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True,
+    # Each statement there takes well under a millisecond, but a busy web worker's threads take numbers several at
+    # a time: with two kept, the others opened and closed a PostgreSQL connection each (a server process fork).
+    side = create_engine(url, pool_size=4, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True,
                          isolation_level="AUTOCOMMIT", connect_args={"options": "-c synchronous_commit=off"})
     _SIDE_ENGINES[engine] = side
     event.listen(engine, "engine_disposed", lambda _conn: side.dispose())

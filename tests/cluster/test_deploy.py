@@ -52,7 +52,8 @@ def test_each_rasa_server_gets_the_sql_tracker_store_the_redis_lock_store_and_it
     assert first["action_endpoint"]["url"] == "http://127.0.0.1:5160/webhook"
     assert second["action_endpoint"]["url"] == "http://127.0.0.1:5161/webhook"
     assert first["tracker_store"] == second["tracker_store"] == {
-        "type": "SQL", "dialect": "postgresql", "url": "postgresql://rasa:pw@db.internal:5432/rasa_events"}
+        "type": "tracker_stores.PingingSQLTrackerStore", "dialect": "postgresql",
+        "url": "postgresql://rasa:pw@db.internal:5432/rasa_events"}
     # The lock keys are prefixed with the tracker database's name: two clusters on one Redis stay apart.
     assert first["lock_store"] == {"type": "redis", "url": "10.0.0.7", "port": 6380, "db": 3, "password": "s3cret",
                                    "use_ssl": False, "key_prefix": "rasaevents"}
