@@ -196,9 +196,11 @@ LOOK_UP = object()
 
 
 def _pending(what, phone):
-    return (select(what).join(Ticket, Ticket.id == Deadline.ticket_id)
-            # Repeated literally so both databases use the partial index ix_deadlines_sms_survey.
-            .where(text(SMS_SURVEY_SQL), Ticket.callback_phone == phone, Ticket.status == RESOLVED)
+    # The number's resolved tickets first (ix_tickets_callback_phone), then their follow-up clock: left to a join,
+    # SQLite's planner walked every ticket's follow-up clock, each SMS 2 ms slower per thousand tickets.
+    theirs = select(Ticket.id).where(Ticket.callback_phone == phone, Ticket.status == RESOLVED)
+    # SMS_SURVEY_SQL repeated literally so PostgreSQL can use the partial index ix_deadlines_sms_survey.
+    return (select(what).where(text(SMS_SURVEY_SQL), Deadline.ticket_id.in_(theirs))
             .order_by(Deadline.next_action_at.desc()).limit(1))
 
 
