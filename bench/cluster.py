@@ -31,13 +31,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.webhooks import PUBLIC, TOKEN, WRK_SCRIPT, lua_table, sms_bodies
+from deploy.procstat import processes, stat_of
 from deploy.sandbox import ACTIONS, RASA, REDIS_URL, SCHEDULERS, WEB, Sandbox, sandbox
 from tools.citizens import Citizens
 
 CONNECTIONS = 16
 # Production refuses short secrets: a run makes its own.
 API_TOKEN = f"bench-cluster-api-{secrets.token_hex(16)}"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The model's assumptions, each said where it is used (README "make cluster" repeats them).
 BUSY_HOUR_SHARE = 0.10  # of a day's contacts in its busiest hour (call centres see 8-12 %)
 TARGET_UTILISATION = 0.6  # of the cores at that hour, leaving room for a host to fail over
@@ -72,25 +72,12 @@ function request() return wrk.format("GET", nil) end
 
 def _group_cpu(pgid: int) -> float:
     """CPU seconds (user + system) of every live process in a process group."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
+    return sum(p.cpu_s for p in processes() if p.pgrp == pgid)
 
 
 def _pid_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    stat = stat_of(pid)
+    return stat.cpu_s if stat is not None else 0.0
 
 
 @dataclass

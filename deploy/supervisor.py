@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from deploy.procstat import processes
 from hotline.config import PROJECT_ROOT
 
 
@@ -116,13 +117,4 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
 
 def _alive_in_group(pgid: int) -> bool:
     """Whether a process of the group is still running (zombies have let go of everything)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            return True
-    return False
+    return any(p.pgrp == pgid and p.state not in ("Z", "X") for p in processes())
