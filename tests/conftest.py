@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import uuid
 
 import pytest
@@ -72,17 +73,33 @@ def _postgres_database():
     return admin, name, url
 
 
+@contextmanager
+def _postgres_database_dropped_after():
+    """(name, url) of a fresh PostgreSQL database, dropped when the block ends."""
+    admin, name, url = _postgres_database()
+    try:
+        yield name, url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     """A migrated-from-nothing database URL on each backend."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.db'}"
         return
-    admin, name, url = _postgres_database()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with _postgres_database_dropped_after() as (_name, url):
+        yield url
+
+
+@pytest.fixture
+def empty_postgres_database():
+    """(name, url) of an empty PostgreSQL database of the test's own (no tables), dropped afterwards."""
+    with _postgres_database_dropped_after() as database:
+        yield database
 
 
 @pytest.fixture(scope="session")

@@ -2,46 +2,32 @@
 import json
 import os
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 
 from deploy.cluster import plan_for, render
 from hotline.config import load_config
-
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 pytestmark = pytest.mark.rasa
 
 
-@pytest.fixture
-def tracker_database():
-    """A database of its own for the tracker store; dropped afterwards."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"hotline_rasa_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def test_a_conversation_survives_postgresql_dropping_the_tracker_store_s_connections(tmp_path, tracker_database):
+def test_a_conversation_survives_postgresql_dropping_the_tracker_store_s_connections(tmp_path,
+                                                                                     empty_postgres_database):
     if not PYTHON.exists():
         pytest.fail("the bot's environment .venv-rasa is missing: run `make test` (it needs Python 3.10)")
-    server = make_url(PG_ADMIN_URL).set(drivername="postgresql")
-    tracker_url = server.set(database=tracker_database).render_as_string(hide_password=False)
+    tracker_database, url = empty_postgres_database
+    # Rasa's environment has psycopg2, the dialect's default driver.
+    tracker_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     plan = plan_for(load_config(environ={}, overrides={"cluster.dir": str(tmp_path / "cluster"),
                                                        "cluster.rasa_tracker_store_url": tracker_url}))
     render(plan)  # the endpoints file make cluster gives each Rasa server
-    admin_dsn = server.render_as_string(hide_password=False)
+    # The script drops the tracker database's other connections from a connection of its own to it.
     out = subprocess.run([str(PYTHON), str(ROOT / "tests" / "bot" / "tracker_store_restart.py"),
-                          str(plan.dir / "endpoints-1.yml"), admin_dsn, tracker_database],
+                          str(plan.dir / "endpoints-1.yml"), tracker_url, tracker_database],
                          cwd=ROOT / "bot", capture_output=True, text=True, timeout=300,
                          env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"})
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]

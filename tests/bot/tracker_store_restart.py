@@ -15,12 +15,12 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
-endpoints, admin_dsn, database = sys.argv[1:4]
+endpoints, dsn, database = sys.argv[1:4]
 
 
 def drop_connections() -> int:
     """What a PostgreSQL restart does to every pooled connection: they are gone (the server's end closed)."""
-    with psycopg2.connect(admin_dsn) as conn, conn.cursor() as cur:
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
         return cur.fetchone()[0]
